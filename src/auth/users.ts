@@ -1,0 +1,110 @@
+// App users: creation with a password, sign-in, and the caller's own record (`me`, `updateMe`).
+// Users are records of the app's User entity; their credentials live apart, in the platform schema.
+
+import { z } from 'zod';
+import { HttpError, badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
+import { AppRuntime } from '../tenancy/index.js';
+import { Database, EntityRecord, EntityRepository, findLogin, savePasswordHash } from '../store/index.js';
+import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.js';
+import { Principal, TokenService, UserPrincipal } from './tokens.js';
+
+export const USER_ROLES = ['admin', 'user'] as const;
+
+/** Fields of a user that only the platform (or an admin, for `role`) may change. */
+export const PROTECTED_USER_FIELDS = [
+  'email', 'full_name', 'role', 'disabled', 'is_verified', 'is_service', 'app_id', '_app_role', 'collaborator_role',
+];
+
+const newUserInput = z.object({
+  email: z.email().max(320),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters long`).max(1024),
+  role: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).default('user'),
+  full_name: z.string().max(200).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw badRequest(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+}
+
+export class UserService {
+  constructor(
+    private readonly db: Database,
+    private readonly records: EntityRepository,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async create(app: AppRuntime, input: unknown): Promise<EntityRecord> {
+    const { email, password, role, full_name } = parse(newUserInput, input);
+    const passwordHash = await hashPassword(password);
+    const fields = {
+      email: email.toLowerCase(),
+      full_name: full_name ?? email.split('@')[0],
+      role,
+      _app_role: role,
+      app_id: app.id,
+      disabled: false,
+      is_verified: true,
+      is_service: false,
+    };
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [user] = await this.records.bulkCreate(app.entity('User'), [fields], null, tx);
+        await savePasswordHash(tx, app.id, user.id, passwordHash);
+        return user;
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.code === 'conflict') throw conflict('A user with this email already exists');
+      throw error;
+    }
+  }
+
+  async login(app: AppRuntime, input: unknown): Promise<{ access_token: string; user: EntityRecord }> {
+    const body = (input ?? {}) as { email?: unknown; password?: unknown };
+    if (typeof body.email !== 'string' || typeof body.password !== 'string') {
+      throw badRequest('email and password are required');
+    }
+    const login = await findLogin(this.db, app.id, body.email);
+    // The same answer for an unknown email and a wrong password, so emails cannot be probed.
+    if (!login || !(await verifyPassword(login.passwordHash, body.password))) {
+      throw unauthorized('Invalid email or password');
+    }
+    const user = await this.records.get(app.entity('User'), login.userId);
+    if (user.disabled === true) throw forbidden('This account is disabled');
+    const access_token = await this.tokens.signUser(app.id, {
+      id: user.id,
+      email: user.email as string,
+      role: user.role as string,
+    });
+    return { access_token, user };
+  }
+
+  /** The caller's own record; the service role acting for a user reads that user. */
+  async me(app: AppRuntime, principal: Principal): Promise<EntityRecord> {
+    const user = this.actingUser(principal);
+    try {
+      return await this.records.get(app.entity('User'), user.userId);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) throw notFound('Unable to read data for the current user');
+      throw error;
+    }
+  }
+
+  async updateMe(app: AppRuntime, principal: Principal, input: unknown): Promise<EntityRecord> {
+    const user = this.actingUser(principal);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('updateMe takes an object');
+    // Apps often send the whole user back; protected fields are dropped, not refused.
+    const changes = Object.fromEntries(
+      Object.entries(input).filter(([key]) => !PROTECTED_USER_FIELDS.includes(key)),
+    );
+    return this.records.update(app.entity('User'), user.userId, changes);
+  }
+
+  private actingUser(principal: Principal): UserPrincipal {
+    if (principal.kind === 'user') return principal;
+    if (principal.kind === 'service' && principal.onBehalfOf) return principal.onBehalfOf;
+    throw unauthorized();
+  }
+}

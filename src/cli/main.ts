@@ -1,0 +1,114 @@
+// The `homebase` command line: parses arguments, then calls one module. No business logic here.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDevServer } from '../server/index.js';
+
+const USAGE = `Usage:
+  homebase dev [project-dir] [--port 4400] [--host 127.0.0.1] [--database-url URL]
+  homebase token --service [--dir D]
+  homebase users create <email> --password <pw> [--role admin|user] [--full-name N] [--dir D]`;
+
+class UsageError extends Error {}
+
+interface DevFile {
+  url: string;
+  appId: string;
+  serviceToken: string;
+}
+
+/** The running dev server's address and service token, from `<project>/.homebase/dev.json`. */
+async function readDevFile(dir: string): Promise<DevFile> {
+  const file = path.resolve(dir, '.homebase', 'dev.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DevFile;
+  } catch {
+    throw new UsageError(`No running dev server found (${file} is missing); start one with: homebase dev ${dir}`);
+  }
+}
+
+async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', default: env.PORT ?? '4400' },
+      host: { type: 'string', default: env.HOST ?? '127.0.0.1' },
+      'database-url': { type: 'string', default: env.DATABASE_URL },
+    },
+  });
+  const server = await startDevServer({
+    projectDir: positionals[0] ?? '.',
+    port: values.port,
+    host: values.host,
+    databaseUrl: values['database-url'] || undefined,
+    logLevel: (env.LOG_LEVEL as 'info' | undefined) ?? 'info',
+  });
+  process.stdout.write(`Homebase dev server for app ${server.appId}\n  URL:      ${server.url}\n  database: ${server.database}\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function token(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { service: { type: 'boolean' }, dir: { type: 'string', default: '.' } } });
+  if (!values.service) throw new UsageError('homebase token needs --service');
+  process.stdout.write(`${(await readDevFile(values.dir)).serviceToken}\n`);
+}
+
+async function users(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      password: { type: 'string' },
+      role: { type: 'string', default: 'user' },
+      'full-name': { type: 'string' },
+      dir: { type: 'string', default: '.' },
+    },
+  });
+  const [action, email] = positionals;
+  if (action !== 'create' || !email || !values.password) {
+    throw new UsageError('homebase users create <email> --password <pw> [--role admin|user] [--full-name N] [--dir D]');
+  }
+  const server = await readDevFile(values.dir);
+  const response = await fetch(`${server.url}/api/apps/${server.appId}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.serviceToken}` },
+    body: JSON.stringify({ email, password: values.password, role: values.role, full_name: values['full-name'] }),
+  });
+  const body = (await response.json()) as { message?: string };
+  if (!response.ok) throw new UsageError(`Could not create the user: ${body.message ?? response.status}`);
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'dev':
+        return await dev(rest, env);
+      case 'token':
+        return await token(rest);
+      case 'users':
+        return await users(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        return;
+      default:
+        throw new UsageError(`Unknown command ${command}\n${USAGE}`);
+    }
+  } catch (error) {
+    process.stderr.write(`homebase: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}

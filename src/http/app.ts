@@ -1,0 +1,40 @@
+// Builds the Fastify application: body limits, CORS, the error mapping and every route group.
+// The same app serves dev and production; only the services handed in differ.
+
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
+import { notFound } from '../errors.js';
+import { handleError } from './error-handler.js';
+import { authRoutes } from './routes/auth.js';
+import { entityRoutes } from './routes/entities.js';
+import type { Services } from './services.js';
+
+export interface HttpOptions {
+  logger: FastifyBaseLogger;
+  maxBodyBytes: number;
+  maxFileBytes: number;
+}
+
+export async function buildHttpApp(services: Services, options: HttpOptions): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.maxBodyBytes,
+    // One log line per request would cost more than the request itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    return503OnClosing: true,
+  });
+  server.setErrorHandler(handleError);
+  server.setNotFoundHandler((request) => {
+    throw notFound(`No route for ${request.method} ${request.url.split('?')[0].slice(0, 200)}`);
+  });
+  await server.register(cors, { origin: true, credentials: true });
+  await server.register(multipart, { limits: { fileSize: options.maxFileBytes, files: 1 }, throwFileSizeLimit: true });
+
+  server.get('/health', async () => ({ status: 'ok' }));
+  entityRoutes(server, services);
+  authRoutes(server, services);
+  return server;
+}

@@ -1,0 +1,5 @@
+// Base44 project folders: reading config, app id and entity files, and watching them for changes.
+
+export { loadProject, readEntities, findConfigDir, ProjectError } from './load.js';
+export type { Project, ProjectProblem } from './load.js';
+export { watchEntities } from './watch.js';

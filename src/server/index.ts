@@ -1,0 +1,4 @@
+// Composition roots: the ways to run Homebase, each wiring the same modules with different adapters.
+
+export { startDevServer } from './dev-server.js';
+export type { DevServer } from './dev-server.js';

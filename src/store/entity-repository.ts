@@ -1,0 +1,415 @@
+// Reads and writes entity records: each SDK entity method is one function here, one or two statements each.
+// Filters, sorts and updates come compiled from query/; a caller's scope (access rules) is ANDed into every statement.
+
+import { badRequest, HttpError, notFound, validationFailed } from '../errors.js';
+import {
+  AggregatePlan,
+  FieldResolver,
+  SqlParams,
+  Sort,
+  after,
+  applyUpdate,
+  compileAggregate,
+  compileDistinct,
+  compileFilter,
+  compileSort,
+  compileUpdate,
+  decodeCursor,
+  describeWalk,
+  encodeCursor,
+  orderBy,
+  project,
+  sortKeyOf,
+  splitPath,
+} from '../query/index.js';
+import type { RecordValidator } from '../schema/index.js';
+import { Database, Row, Sql } from './database.js';
+import { newId } from './ids.js';
+
+/** Everything the repository needs to know about one entity of one app. */
+export interface EntityTable {
+  name: string;
+  /** Quoted `"app_<id>"."<Entity>"`. */
+  ref: string;
+  fields: FieldResolver;
+  validator: RecordValidator;
+}
+
+/** A predicate the caller may see or touch, ANDed into every statement (access rules, the User entity's self rule). */
+export type Scope = (params: SqlParams) => string;
+
+export interface Creator {
+  id: string;
+  email: string;
+}
+
+export type EntityRecord = Record<string, unknown> & { id: string };
+
+export const MAX_BATCH = 500;
+
+const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+// Apps do `new Date(created_date + 'Z')`, so timestamps leave zone-less, in UTC, with microseconds.
+const columns = (table = '') =>
+  `${table}id, ${timestamp(`${table}created_date`)} AS created_date, ${timestamp(`${table}updated_date`)} AS updated_date, ` +
+  `${table}created_by, ${table}created_by_id, ${table}data`;
+const COLUMNS = columns();
+
+function toRecord(row: Row): EntityRecord {
+  return {
+    id: row.id as string,
+    created_date: row.created_date,
+    updated_date: row.updated_date,
+    created_by: row.created_by ?? null,
+    created_by_id: row.created_by_id ?? null,
+    is_sample: false,
+    ...(row.data as Record<string, unknown>),
+  };
+}
+
+function fieldsOf(record: EntityRecord): Record<string, unknown> {
+  const { id: _id, created_date: _c, updated_date: _u, created_by: _b, created_by_id: _bi, is_sample: _s, ...fields } = record;
+  return fields;
+}
+
+function where(table: EntityTable, query: unknown, scope: Scope | undefined, params: SqlParams): string {
+  const filter = compileFilter(query, table.fields, params);
+  return scope ? `(${filter}) AND (${scope(params)})` : filter;
+}
+
+/** Re-throws a validation failure with each field name prefixed, so a batch error names its record. */
+function validateEach<T>(items: T[], validate: (item: T, index: number) => Record<string, unknown>, label: (index: number) => string) {
+  return items.map((item, index) => {
+    try {
+      return validate(item, index);
+    } catch (error) {
+      if (error instanceof HttpError && error.extra?.errors) {
+        throw validationFailed(error.extra.errors.map((e) => ({ ...e, name: `${label(index)}.${e.name}` })));
+      }
+      throw error;
+    }
+  });
+}
+
+export interface ListOptions {
+  query?: unknown;
+  sort?: unknown;
+  limit: number;
+  skip: number;
+  fields?: string[];
+}
+
+export interface PageOptions {
+  query?: unknown;
+  sort?: unknown;
+  fields?: string[];
+  limit: number;
+  cursor?: string;
+}
+
+export interface DistinctOptions {
+  query?: unknown;
+  field?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+  has_more: boolean;
+}
+
+interface RecordWalk {
+  q: unknown;
+  sort: string;
+  fields: string[] | null;
+}
+
+interface DistinctWalk {
+  q: unknown;
+  distinct: string;
+}
+
+/** Restores the walk a cursor carries; a request may repeat its parts but not change them. */
+function resumeWalk<W extends object>(cursor: string | undefined, requested: Partial<W>): { walk: W; state?: ReturnType<typeof decodeCursor> } {
+  if (!cursor) return { walk: requested as W };
+  const state = decodeCursor(cursor);
+  let walk: W;
+  try {
+    walk = JSON.parse(state.walk) as W;
+  } catch {
+    throw badRequest('Invalid cursor');
+  }
+  for (const [key, value] of Object.entries(requested)) {
+    if (value !== undefined && value !== null && describeWalk({ v: value }) !== describeWalk({ v: (walk as Record<string, unknown>)[key] })) {
+      throw badRequest(`The cursor belongs to another ${key === 'q' ? 'query' : key}; start a new walk without a cursor`);
+    }
+  }
+  return { walk, state };
+}
+
+export class EntityRepository {
+  constructor(private readonly db: Database) {}
+
+  async list(table: EntityTable, options: ListOptions, scope?: Scope): Promise<Record<string, unknown>[]> {
+    const params = new SqlParams();
+    const filter = where(table, options.query, scope, params);
+    const sort = compileSort(options.sort, table.fields);
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter} ORDER BY ${orderBy(sort)} ` +
+        `LIMIT ${params.add(options.limit)} OFFSET ${params.add(options.skip)}`,
+      params.values,
+    );
+    return rows.map((row) => project(toRecord(row), options.fields));
+  }
+
+  async page(table: EntityTable, options: PageOptions, scope?: Scope): Promise<Page<Record<string, unknown>>> {
+    const sortText = typeof options.sort === 'string' && options.sort !== '' ? options.sort : undefined;
+    const { walk, state } = resumeWalk<RecordWalk>(options.cursor, {
+      q: options.query,
+      sort: sortText,
+      fields: options.fields,
+    });
+    const params = new SqlParams();
+    const sort = compileSort(walk.sort, table.fields);
+    let filter = where(table, walk.q, scope, params);
+    if (state) {
+      if (typeof state.id !== 'string') throw badRequest('Invalid cursor');
+      filter = `${filter} AND ${after(sort, state.key, state.id, params)}`;
+    }
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter} ORDER BY ${orderBy(sort)} LIMIT ${params.add(options.limit + 1)}`,
+      params.values,
+    );
+    const records = rows.slice(0, options.limit).map(toRecord);
+    const hasMore = rows.length > options.limit;
+    const last = records[records.length - 1];
+    const canonical: RecordWalk = { q: walk.q ?? null, sort: `${sort.descending ? '-' : ''}${sort.field}`, fields: walk.fields ?? null };
+    return {
+      items: records.map((r) => project(r, walk.fields ?? undefined)),
+      has_more: hasMore,
+      next_cursor: hasMore && last ? this.cursorAfter(canonical, sort, last) : null,
+    };
+  }
+
+  private cursorAfter(walk: RecordWalk, sort: Sort, last: EntityRecord): string {
+    return encodeCursor({ walk: describeWalk(walk as unknown as Record<string, unknown>), key: sortKeyOf(sort, last), id: last.id });
+  }
+
+  async distinct(table: EntityTable, options: DistinctOptions, scope?: Scope): Promise<Page<unknown>> {
+    const { walk, state } = resumeWalk<DistinctWalk>(options.cursor, { q: options.query, distinct: options.field });
+    const params = new SqlParams();
+    const filter = where(table, walk.q, scope, params);
+    const statement = compileDistinct(walk.distinct, table.fields, params).select(table.ref, filter, state?.key, options.limit);
+    const rows = await this.db.query<{ value: unknown }>(statement, params.values);
+    const values = rows.slice(0, options.limit).map((r) => r.value);
+    const hasMore = rows.length > options.limit;
+    const canonical: DistinctWalk = { q: walk.q ?? null, distinct: walk.distinct };
+    return {
+      items: values,
+      has_more: hasMore,
+      next_cursor: hasMore
+        ? encodeCursor({ walk: describeWalk(canonical as unknown as Record<string, unknown>), key: values[values.length - 1] })
+        : null,
+    };
+  }
+
+  async count(table: EntityTable, query: unknown, scope?: Scope): Promise<number> {
+    const params = new SqlParams();
+    const filter = where(table, query, scope, params);
+    const [row] = await this.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ${table.ref} WHERE ${filter}`,
+      params.values,
+    );
+    return row.count;
+  }
+
+  async aggregate(table: EntityTable, spec: unknown, scope?: Scope): Promise<{ rows: Row[]; truncated: boolean }> {
+    const params = new SqlParams();
+    const plan: AggregatePlan = compileAggregate(spec, table.fields, params);
+    const filter = scope ? `(${plan.where}) AND (${scope(params)})` : plan.where;
+    const rows = await this.db.query(plan.statement(table.ref, filter), params.values);
+    return { rows: rows.slice(0, plan.limit), truncated: rows.length > plan.limit };
+  }
+
+  async get(table: EntityTable, id: string, scope?: Scope): Promise<EntityRecord> {
+    const params = new SqlParams();
+    const filter = scope ? `id = ${params.add(id)} AND (${scope(params)})` : `id = ${params.add(id)}`;
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter}`, params.values);
+    if (!row) throw notFound(`${table.name} ${id} not found`);
+    return toRecord(row);
+  }
+
+  async create(table: EntityTable, input: unknown, creator: Creator | null): Promise<EntityRecord> {
+    const fields = table.validator.create(input);
+    const [row] = await this.db.query(
+      `INSERT INTO ${table.ref} (id, created_by, created_by_id, data) VALUES ($1, $2, $3, $4::text::jsonb) RETURNING ${COLUMNS}`,
+      [newId(), creator?.email ?? null, creator?.id ?? null, JSON.stringify(fields)],
+    );
+    return toRecord(row);
+  }
+
+  async bulkCreate(table: EntityTable, inputs: unknown, creator: Creator | null, tx: Sql = this.db): Promise<EntityRecord[]> {
+    if (!Array.isArray(inputs)) throw badRequest('bulkCreate takes an array of records');
+    if (inputs.length === 0) return [];
+    const rows = validateEach(inputs, (input) => table.validator.create(input), (i) => `[${i}]`).map((data) => ({
+      id: newId(),
+      created_by: creator?.email ?? null,
+      created_by_id: creator?.id ?? null,
+      data,
+    }));
+    const inserted = await tx.query(
+      `INSERT INTO ${table.ref} (id, created_by, created_by_id, data) ` +
+        `SELECT id, created_by, created_by_id, data FROM jsonb_to_recordset($1::text::jsonb) ` +
+        `AS input(id text, created_by text, created_by_id text, data jsonb) RETURNING ${COLUMNS}`,
+      [JSON.stringify(rows)],
+    );
+    return inOrder(rows.map((r) => r.id), inserted.map(toRecord));
+  }
+
+  async update(table: EntityTable, id: string, input: unknown, scope?: Scope): Promise<EntityRecord> {
+    const patch = table.validator.patch(input);
+    const params = new SqlParams();
+    const filter = `id = ${params.add(id)}${scope ? ` AND (${scope(params)})` : ''}`;
+    const [row] = await this.db.query(
+      `UPDATE ${table.ref} SET data = data || ${params.json(patch)}, updated_date = now() WHERE ${filter} RETURNING ${COLUMNS}`,
+      params.values,
+    );
+    if (!row) throw notFound(`${table.name} ${id} not found`);
+    return toRecord(row);
+  }
+
+  async bulkUpdate(table: EntityTable, inputs: unknown, scope?: Scope): Promise<EntityRecord[]> {
+    if (!Array.isArray(inputs)) throw badRequest('bulkUpdate takes an array of {id, ...fields}');
+    if (inputs.length > MAX_BATCH) throw badRequest(`bulkUpdate takes at most ${MAX_BATCH} records`);
+    if (inputs.length === 0) return [];
+    const ids = inputs.map((input, i) => {
+      const id = (input as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' || id === '') throw badRequest(`Record [${i}] has no id`);
+      return id;
+    });
+    if (new Set(ids).size !== ids.length) throw badRequest('bulkUpdate lists the same id twice');
+    const patches = validateEach(inputs, (input) => table.validator.patch(input), (i) => `[${i}]`);
+    return this.db.transaction((tx) => this.patchAll(tx, table, ids.map((id, i) => ({ id, patch: patches[i] })), scope));
+  }
+
+  async updateMany(
+    table: EntityTable,
+    query: unknown,
+    update: unknown,
+    scope?: Scope,
+  ): Promise<{ success: true; updated: number; has_more: boolean }> {
+    const plan = compileUpdate(update);
+    return this.db.transaction(async (tx) => {
+      const params = new SqlParams();
+      const filter = where(table, query, scope, params);
+      const rows = await tx.query(
+        `SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter} ORDER BY id LIMIT ${params.add(MAX_BATCH + 1)} FOR UPDATE`,
+        params.values,
+      );
+      const batch = rows.slice(0, MAX_BATCH).map(toRecord);
+      if (batch.length > 0) {
+        const now = new Date().toISOString();
+        const data = validateEach(
+          batch,
+          (record) => table.validator.patch(applyUpdate(fieldsOf(record), plan, now)),
+          (i) => batch[i].id,
+        );
+        await tx.query(
+          `UPDATE ${table.ref} SET data = change.data, updated_date = now() ` +
+            `FROM jsonb_to_recordset($1::text::jsonb) AS change(id text, data jsonb) WHERE ${table.ref}.id = change.id`,
+          [JSON.stringify(batch.map((r, i) => ({ id: r.id, data: data[i] })))],
+        );
+      }
+      return { success: true, updated: batch.length, has_more: rows.length > MAX_BATCH };
+    });
+  }
+
+  async delete(table: EntityTable, id: string, scope?: Scope): Promise<void> {
+    const params = new SqlParams();
+    const filter = `id = ${params.add(id)}${scope ? ` AND (${scope(params)})` : ''}`;
+    const rows = await this.db.query(`DELETE FROM ${table.ref} WHERE ${filter} RETURNING id`, params.values);
+    if (rows.length === 0) throw notFound(`${table.name} ${id} not found`);
+  }
+
+  async deleteMany(table: EntityTable, query: unknown, scope?: Scope): Promise<number> {
+    if (query === undefined || query === null) throw badRequest('deleteMany takes a query object');
+    const params = new SqlParams();
+    const filter = where(table, query, scope, params);
+    const [row] = await this.db.query<{ deleted: number }>(
+      `WITH removed AS (DELETE FROM ${table.ref} WHERE ${filter} RETURNING 1) SELECT count(*)::int AS deleted FROM removed`,
+      params.values,
+    );
+    return row.deleted;
+  }
+
+  async upsert(
+    table: EntityTable,
+    inputs: unknown,
+    key: unknown,
+    creator: Creator | null,
+    scope?: Scope,
+  ): Promise<{ created: number; updated: number; records: EntityRecord[] }> {
+    if (!Array.isArray(inputs)) throw badRequest('upsert takes an array of records');
+    if (inputs.length > MAX_BATCH) throw badRequest(`upsert takes at most ${MAX_BATCH} records`);
+    const keys = Array.isArray(key) ? key : [key];
+    if (keys.length === 0 || !keys.every((k): k is string => typeof k === 'string')) {
+      throw badRequest('upsert needs key: a field name or a list of field names');
+    }
+    keys.forEach((k) => {
+      if (splitPath(k).length !== 1 || table.fields.resolve(k).type !== 'json') throw badRequest(`${k} cannot be an upsert key`);
+    });
+    const patches = validateEach(inputs, (input) => table.validator.patch(input), (i) => `[${i}]`);
+    // The last record with a given key wins, as the SDK documents.
+    const byKey = new Map<string, { index: number; patch: Record<string, unknown> }>();
+    patches.forEach((patch, index) => {
+      const values = keys.map((k) => patch[k]);
+      if (values.some((v) => v === undefined || v === null)) throw badRequest(`Record [${index}] has no value for the key ${keys.join(', ')}`);
+      byKey.set(JSON.stringify(values), { index, patch });
+    });
+    return this.db.transaction(async (tx) => {
+      // Serialises upserts on one table, so two concurrent calls cannot both create the same key.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`upsert:${table.ref}`]);
+      const params = new SqlParams();
+      const probes = params.json([...byKey.keys()].map((k) => Object.fromEntries(keys.map((name, i) => [name, JSON.parse(k)[i]]))));
+      const existing = await tx.query(
+        `SELECT ${COLUMNS} FROM ${table.ref} WHERE data @> ANY(ARRAY(SELECT jsonb_array_elements(${probes}))) ORDER BY created_date, id`,
+        params.values,
+      );
+      const found = new Map<string, EntityRecord>();
+      for (const record of existing.map(toRecord)) {
+        const k = JSON.stringify(keys.map((name) => record[name]));
+        if (!found.has(k)) found.set(k, record);
+      }
+      const updates = [...byKey].filter(([k]) => found.has(k)).map(([k, v]) => ({ id: found.get(k)!.id, patch: v.patch }));
+      const creates = [...byKey].filter(([k]) => !found.has(k)).map(([, v]) => v.patch);
+      const updated = updates.length > 0 ? await this.patchAll(tx, table, updates, scope) : [];
+      const created = await this.bulkCreate(table, creates, creator, tx);
+      return { created: created.length, updated: updated.length, records: [...updated, ...created] };
+    });
+  }
+
+  /** Merges validated patches into existing records, all or none: a missing record is a 404. */
+  private async patchAll(tx: Sql, table: EntityTable, changes: { id: string; patch: Record<string, unknown> }[], scope?: Scope) {
+    const params = new SqlParams();
+    const payload = params.json(changes);
+    const scoped = scope ? ` AND (${scope(params)})` : '';
+    const rows = await tx.query(
+      `UPDATE ${table.ref} SET data = ${table.ref}.data || change.patch, updated_date = now() ` +
+        `FROM jsonb_to_recordset(${payload}) AS change(id text, patch jsonb) WHERE ${table.ref}.id = change.id${scoped} ` +
+        `RETURNING ${columns(`${table.ref}.`)}`,
+      params.values,
+    );
+    const ids = changes.map((c) => c.id);
+    if (rows.length !== ids.length) {
+      const found = new Set(rows.map((r) => r.id));
+      throw notFound(`${table.name} not found: ${ids.filter((id) => !found.has(id)).join(', ')}`);
+    }
+    return inOrder(ids, rows.map(toRecord));
+  }
+}
+
+function inOrder(ids: string[], records: EntityRecord[]): EntityRecord[] {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!).filter(Boolean);
+}

@@ -1,0 +1,36 @@
+// PostgreSQL adapter (porsager/postgres): the production database, shared by every Homebase node.
+// Statements are prepared and cached per connection; sessions run in UTC like the embedded database.
+
+import postgres from 'postgres';
+import { Database, Row, Sql } from './database.js';
+import { translateDatabaseError } from './errors.js';
+
+export interface PostgresOptions {
+  maxConnections?: number;
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
+  const sql = postgres(url, {
+    max: options.maxConnections ?? 10,
+    connection: { TimeZone: 'UTC', application_name: 'homebase' },
+    onnotice: () => {},
+    prepare: true,
+  });
+  const wrap = (target: postgres.Sql | postgres.TransactionSql): Sql => ({
+    async query<T extends Row>(text: string, params: unknown[] = []) {
+      try {
+        return (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
+      } catch (error) {
+        throw translateDatabaseError(error);
+      }
+    },
+  });
+  await wrap(sql).query('SELECT 1');
+  const root = wrap(sql);
+  return {
+    kind: 'postgres',
+    query: root.query,
+    transaction: (work) => sql.begin((tx) => work(wrap(tx))) as Promise<never>,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

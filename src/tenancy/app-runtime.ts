@@ -1,0 +1,67 @@
+// One served app: its id, settings and the entity tables its definitions describe.
+// Swapping definitions (a reload) builds new tables first, so requests never see a half-loaded app.
+
+import { notFound } from '../errors.js';
+import { entityFields } from '../query/index.js';
+import { EntityDefinition, compileValidator, fieldKind, normaliseEntityDefinition } from '../schema/index.js';
+import { Database, EntityTable, ensureAppSchema, ensureEntityTable, tableRef, upsertApp } from '../store/index.js';
+
+export interface AppSettings {
+  name: string;
+  description?: string;
+  visibility?: 'public' | 'private' | 'workspace';
+}
+
+// Every app has users, whether or not its project extends the User entity.
+const BUILT_IN_USER = normaliseEntityDefinition({ name: 'User', type: 'object', properties: {} }, 'built-in User entity');
+
+export class AppRuntime {
+  private tables = new Map<string, EntityTable>();
+  private definitions: EntityDefinition[] = [];
+
+  private constructor(
+    readonly id: string,
+    public settings: AppSettings,
+    private readonly db: Database,
+  ) {}
+
+  static async open(db: Database, id: string, settings: AppSettings): Promise<AppRuntime> {
+    await upsertApp(db, { id, name: settings.name, config: settings });
+    await ensureAppSchema(db, id);
+    const app = new AppRuntime(id, settings, db);
+    await app.setEntities([]);
+    return app;
+  }
+
+  async setEntities(definitions: EntityDefinition[]): Promise<void> {
+    const all = definitions.some((d) => d.name === 'User') ? definitions : [...definitions, BUILT_IN_USER];
+    const tables = new Map<string, EntityTable>();
+    for (const definition of all) {
+      await ensureEntityTable(this.db, this.id, definition.name);
+      tables.set(definition.name, {
+        name: definition.name,
+        ref: tableRef(this.id, definition.name),
+        fields: entityFields((path) => fieldKind(definition, path)),
+        validator: compileValidator(definition),
+      });
+    }
+    this.tables = tables;
+    this.definitions = all;
+  }
+
+  entity(name: string): EntityTable {
+    const table = this.tables.get(name);
+    if (!table) throw notFound(`Entity "${name}" not found`);
+    return table;
+  }
+
+  definition(name: string): EntityDefinition {
+    const definition = this.definitions.find((d) => d.name === name);
+    if (!definition) throw notFound(`Entity "${name}" not found`);
+    return definition;
+  }
+
+  entityNames(): string[] {
+    return [...this.tables.keys()];
+  }
+}

@@ -1,0 +1,22 @@
+// The apps this node serves, by id; requests name their app in the URL.
+
+import { notFound } from '../errors.js';
+import { AppRuntime } from './app-runtime.js';
+
+export class AppRegistry {
+  private readonly apps = new Map<string, AppRuntime>();
+
+  add(app: AppRuntime): void {
+    this.apps.set(app.id, app);
+  }
+
+  get(appId: string): AppRuntime {
+    const app = this.apps.get(appId);
+    if (!app) throw notFound(`App ${appId.slice(0, 40)} not found`);
+    return app;
+  }
+
+  all(): AppRuntime[] {
+    return [...this.apps.values()];
+  }
+}

@@ -1,0 +1,91 @@
+// Test harness: starts a real Homebase dev server on a free port, on PGlite or on a fresh PostgreSQL database.
+// Integration tests drive it with the real @base44/sdk, exactly as an app would.
+
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { createClient } from '@base44/sdk';
+import { inject } from 'vitest';
+import { startDevServer, DevServer } from '../../src/server/index.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export const POSTGRES_ADMIN_URL = process.env.HOMEBASE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+export const KARARA = path.join(REPO_ROOT, 'examples/karara');
+
+/** Databases the integration suites run on, as test/support/global-setup.ts found them. */
+export function databases(): DatabaseKind[] {
+  return inject('postgresAvailable') ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestServer extends DevServer {
+  projectDir: string;
+  /** A client acting as the service role (what backend functions get). */
+  service: ReturnType<typeof createClient>['asServiceRole'];
+  /** A client with the given user token, or anonymous. */
+  client(token?: string): ReturnType<typeof createClient>;
+  /** Creates a user through the operator API and signs them in; returns their token and record. */
+  signUp(email: string, options?: { role?: string; password?: string }): Promise<{ token: string; user: Record<string, unknown> }>;
+  /** Raw HTTP against the server, for what the SDK cannot send (malformed input). */
+  fetch(pathAndQuery: string, init?: RequestInit): Promise<Response>;
+}
+
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `homebase_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Starts a server for a copy of `projectDir` (the copy may be edited by the test). */
+export async function startTestServer(kind: DatabaseKind, projectDir = KARARA): Promise<TestServer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'homebase-test-'));
+  await cp(projectDir, dir, { recursive: true, filter: (source) => !source.includes('.homebase') && !source.endsWith('.app.jsonc') });
+  const database = kind === 'postgres' ? await createDatabase() : undefined;
+  const server = await startDevServer({
+    projectDir: dir,
+    port: 0,
+    databaseUrl: database?.url ?? 'memory://',
+    logLevel: process.env.HOMEBASE_TEST_LOG ?? 'silent',
+    watch: false,
+  } as Parameters<typeof startDevServer>[0]);
+  const client = (token?: string) =>
+    createClient({ serverUrl: server.url, appId: server.appId, token, analytics: { enabled: false } } as Parameters<typeof createClient>[0]);
+  const fetchRaw = (pathAndQuery: string, init?: RequestInit) => fetch(`${server.url}${pathAndQuery}`, init);
+  return {
+    ...server,
+    projectDir: dir,
+    service: createClient({ serverUrl: server.url, appId: server.appId, serviceToken: server.serviceToken, analytics: { enabled: false } } as Parameters<typeof createClient>[0]).asServiceRole,
+    client,
+    fetch: fetchRaw,
+    async signUp(email, options = {}) {
+      const password = options.password ?? 'correct horse battery';
+      const created = await fetchRaw(`/api/apps/${server.appId}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.serviceToken}` },
+        body: JSON.stringify({ email, password, role: options.role ?? 'user' }),
+      });
+      if (created.status !== 201) throw new Error(`signUp failed: ${created.status} ${await created.text()}`);
+      const { access_token, user } = (await client().auth.loginViaEmailPassword(email, password)) as unknown as {
+        access_token: string;
+        user: Record<string, unknown>;
+      };
+      return { token: access_token, user };
+    },
+    async close() {
+      await server.close();
+      await database?.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
