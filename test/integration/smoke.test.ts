@@ -12,6 +12,6 @@ describe.each(databases())('on %s, an app', (kind) => {
     const created = await server.service.entities.Task.create({ title: 'First', labels: ['a'] });
     expect(created.status).toBe('todo');
     const found = await server.service.entities.Task.filter({ labels: 'a' });
-    expect(found.map((t: { id: string }) => t.id)).toEqual([created.id]);
+    expect(found.map((t) => t.id)).toEqual([created.id]);
   });
 });

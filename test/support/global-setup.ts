@@ -11,7 +11,9 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide('postgresAvailable', true);
   } catch (error) {
     if (process.env.CI === 'true') {
-      throw new Error(`CI=true requires PostgreSQL at ${POSTGRES_ADMIN_URL}, which is unreachable: ${(error as Error).message}`);
+      throw new Error(`CI=true requires PostgreSQL at ${POSTGRES_ADMIN_URL}, which is unreachable: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     project.provide('postgresAvailable', false);
     console.warn(`Skipping the PostgreSQL runs: ${POSTGRES_ADMIN_URL} is unreachable (${(error as Error).message})`);
