@@ -107,11 +107,16 @@ describe('the top level of an entity definition', () => {
     );
   });
 
-  it('rejects a missing name', () => {
-    expect(rejection(() => define({ properties: {} })).message).toMatch(/task\.jsonc: missing "name"/);
+  it('takes a missing name from the file name, as Base44 does', () => {
+    expect(define({ properties: {} }).name).toBe('Task');
+    expect(normaliseEntityDefinition({ properties: {} }, 'team-member.jsonc').name).toBe('TeamMember');
   });
 
-  it.each(['Team Member', 'Team-Member', '1Task', '_Task', 'Task;drop', 'T'.repeat(64), 'Tâsk', ''])(
+  it('rejects a missing name when the source is not a usable file name', () => {
+    expect(rejection(() => normaliseEntityDefinition({ properties: {} }, 'my file.jsonc')).message).toMatch(/missing "name"/);
+  });
+
+  it.each(['Team Member', 'Team-Member', '1Task', '_Task', 'Task;drop', 'T'.repeat(64), 'Tâsk'])(
     'rejects the entity name %j',
     (name) => {
       expect(rejection(() => define({ name })).message).toMatch(/task\.jsonc: (invalid entity name|missing "name")/);
@@ -311,6 +316,22 @@ describe('field schemas in a definition', () => {
     );
   });
 
+  it('reject definitions that loop back to themselves for the same value', () => {
+    expect(
+      rejection(() => task({ root: { $ref: '#/definitions/Node' } }, { definitions: { Node: { $ref: '#/definitions/Node' } } }))
+        .message,
+    ).toMatch(/property "definitions\.Node": "\$ref" loops back to itself \(Node -> Node\)/);
+    const viaAnyOf = { A: { anyOf: [{ type: 'string' }, { $ref: '#/definitions/B' }] }, B: { allOf: [{ $ref: '#/definitions/A' }] } };
+    expect(rejection(() => task({}, { definitions: viaAnyOf })).message).toMatch(/loops back to itself \(A -> B -> A\)/);
+  });
+
+  it('accept recursion through properties or items (trees, threads)', () => {
+    const definitions = {
+      Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/definitions/Node' } } } },
+    };
+    expect(() => task({ root: { $ref: '#/definitions/Node' } }, { definitions })).not.toThrow();
+  });
+
   it('accept a boolean "required" on a field (draft-03 style) without enforcing it', () => {
     expect(() => task({ title: { type: 'string', required: true } })).not.toThrow();
   });
@@ -323,7 +344,7 @@ describe('a custom User entity', () => {
     expect(isUserEntity(task({}))).toBe(false);
   });
 
-  it.each(['email', 'full_name', 'role', 'disabled', 'is_verified', 'is_service', 'app_id', '_app_role', 'collaborator_role'])(
+  it.each(['email', 'full_name'])(
     'may not declare the base field %s',
     (field) => {
       expect(rejection(() => define({ name: 'User', properties: { [field]: { type: 'string' } } }, 'user.jsonc')).message).toBe(
@@ -331,6 +352,10 @@ describe('a custom User entity', () => {
       );
     },
   );
+
+  it('may narrow other user fields, such as role', () => {
+    expect(() => define({ name: 'User', properties: { role: { type: 'string', enum: ['admin', 'user', 'manager'] } } })).not.toThrow();
+  });
 
   it('lists every base field it redeclares', () => {
     const err = rejection(() =>

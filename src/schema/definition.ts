@@ -30,18 +30,8 @@ export const BUILTIN_FIELDS: readonly string[] = Object.freeze([
   'is_sample',
 ]);
 
-/** Fields of the built-in user record that a custom `User` definition may not redeclare. */
-export const USER_BASE_FIELDS: readonly string[] = Object.freeze([
-  'email',
-  'full_name',
-  'role',
-  'disabled',
-  'is_verified',
-  'is_service',
-  'app_id',
-  '_app_role',
-  'collaborator_role',
-]);
+/** Fields of the built-in user record that a custom `User` definition may not redeclare (as Base44's CLI rules). */
+export const USER_BASE_FIELDS: readonly string[] = Object.freeze(['email', 'full_name']);
 
 // The name becomes a quoted SQL table name; the CLI accepts \w+, so underscores stay allowed.
 const ENTITY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
@@ -116,7 +106,8 @@ export function parseEntityDefinition(fileText: string, fileName: string): Entit
     tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
   } catch (err) {
     // jsonc-parser recurses per nesting level; absurd nesting surfaces as a RangeError.
-    throw definitionError(fileName, `cannot be parsed: ${(err as Error).message}`);
+    const reason = err instanceof RangeError ? 'nested far too deeply' : (err as Error).message;
+    throw definitionError(fileName, `cannot be parsed: ${reason}`);
   }
   if (errors.length > 0) {
     const first = errors[0];
@@ -168,7 +159,10 @@ export function normaliseEntityDefinition(input: unknown, source: string): Entit
   }
 
   if (raw.name === undefined || raw.name === null || raw.name === '') {
-    throw definitionError(source, 'missing "name" (the entity name, e.g. "Task")');
+    // Base44 takes the name from the file when the definition has none: team-member.jsonc -> TeamMember.
+    const fromFile = /^([A-Za-z][A-Za-z0-9_-]*)\.jsonc?$/.exec(source)?.[1];
+    if (!fromFile) throw definitionError(source, 'missing "name" (the entity name, e.g. "Task")');
+    raw.name = fromFile.replace(/(^|-)([a-z0-9])/g, (_m, _dash, letter: string) => letter.toUpperCase());
   }
   if (typeof raw.name !== 'string' || !ENTITY_NAME.test(raw.name)) {
     throw definitionError(

@@ -14,15 +14,15 @@ const BUILTIN_KINDS: Record<string, FieldKind> = {
   created_by_id: 'string',
   is_sample: 'boolean',
 };
-const TYPE_KINDS: Record<string, FieldKind> = {
-  string: 'string',
-  binary: 'string',
-  number: 'number',
-  integer: 'number',
-  boolean: 'boolean',
-  array: 'array',
-  object: 'object',
-};
+const TYPE_KINDS = new Map<unknown, FieldKind>([
+  ['string', 'string'],
+  ['binary', 'string'],
+  ['number', 'number'],
+  ['integer', 'number'],
+  ['boolean', 'boolean'],
+  ['array', 'array'],
+  ['object', 'object'],
+]);
 // Guards against `$ref` cycles and absurd nesting; real schemas are a few levels deep.
 const MAX_HOPS = 32;
 
@@ -56,7 +56,7 @@ function kindOf(raw: unknown, definitions: unknown, hops: number): FieldKind {
   if (schema.type !== undefined) {
     const list = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t) => t !== 'null');
     // A union like ["string", "null"] is a string field; ["string", "number"] has no single kind.
-    return list.length === 0 ? 'unknown' : single(list.map((t) => TYPE_KINDS[String(t)] ?? 'unknown'));
+    return list.length === 0 ? 'unknown' : single(list.map((t) => TYPE_KINDS.get(t) ?? 'unknown'));
   }
   if (isPlainObject(schema.properties)) return 'object';
   if (schema.items !== undefined) return 'array';

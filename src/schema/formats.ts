@@ -64,7 +64,7 @@ function fromAjvFormats(name: keyof typeof fullFormats): Check {
   throw new Error(`ajv-formats has no usable "${name}" format`);
 }
 
-const CHECKS: Record<string, Check> = {
+const CHECKS: Record<string, Check> = Object.assign(Object.create(null) as Record<string, Check>, {
   date: checkDate,
   'date-time': checkDateTime,
   time: checkTime,
@@ -75,7 +75,7 @@ const CHECKS: Record<string, Check> = {
   ipv6: fromAjvFormats('ipv6'),
   uuid: fromAjvFormats('uuid'),
   regex: fromAjvFormats('regex'),
-};
+});
 
 /** Formats that are actually checked; `file`, `richtext` and anything else are annotations only. */
 export const CHECKED_FORMATS: ReadonlySet<string> = new Set(Object.keys(CHECKS));

@@ -61,12 +61,19 @@ function prepareObject(
     const value = prepareProperty(input[key], property, shape?.nonNullable.has(key) ?? false, options, depth);
     if (value !== OMIT) out[key] = value;
   }
-  if (options.applyDefaults && shape !== null) {
-    for (const [key, property] of shape.defaulted) {
-      // Walking the default copies it, so records never share (or mutate) the definition's default object.
-      if (!Object.prototype.hasOwnProperty.call(out, key)) {
-        out[key] = prepareValue(property.defaultValue, property, options, depth + 1);
-      }
+  // The record's own defaults are filled in after validation (fillDefaults); nested ones belong to the value.
+  if (options.applyDefaults && shape !== null && !isRecord) fillDefaults(out, shape, options, depth);
+  return out;
+}
+
+/**
+ * Fills absent fields from schema defaults. Walking the default copies it, so records never share (or
+ * mutate) the definition's default object, and coerces it like client input.
+ */
+export function fillDefaults(out: JsonObject, shape: RecordShape, options: PrepareOptions, depth = 1): JsonObject {
+  for (const [key, property] of shape.defaulted) {
+    if (!Object.prototype.hasOwnProperty.call(out, key)) {
+      out[key] = prepareValue(property.defaultValue, property, options, depth + 1);
     }
   }
   return out;

@@ -32,7 +32,7 @@ export interface ShapeContext {
 }
 
 // `binary` is documented by Base44 for files; the value stored is the file URL.
-const TYPE_ALIASES: Record<string, string> = { binary: 'string' };
+const TYPE_ALIASES = new Map([['binary', 'string']]);
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']);
 const COUNT_KEYWORDS = ['minLength', 'maxLength', 'minItems', 'maxItems'] as const;
 const NUMBER_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'] as const;
@@ -48,14 +48,22 @@ export function allowNull(schema: JsonSchema): JsonSchema {
   return { if: { type: 'null' }, else: schema };
 }
 
-/** The `properties` keyword for an object whose optional members accept null. */
+/** Makes a required field reject null even when its schema has no `type` that would. */
+function rejectNull(schema: JsonSchema): JsonSchema {
+  if (schema === false || (typeof schema === 'object' && schema.type !== undefined)) return schema;
+  const notNull = { not: { type: 'null' } };
+  if (schema === true) return notNull;
+  return schema.not === undefined ? { ...schema, ...notNull } : { allOf: [notNull, schema] };
+}
+
+/** The `properties` keyword for an object: optional members accept null, required ones never do. */
 export function propertiesSchema(
   properties: ReadonlyMap<string, Shape>,
   nonNullable: ReadonlySet<string>,
 ): JsonObject {
   const out: JsonObject = {};
   for (const [name, shape] of properties) {
-    out[name] = nonNullable.has(name) ? shape.schema : allowNull(shape.schema);
+    out[name] = nonNullable.has(name) ? rejectNull(shape.schema) : allowNull(shape.schema);
   }
   return out;
 }
@@ -116,7 +124,7 @@ function parseTypes(raw: unknown, path: string, ctx: ShapeContext): Set<string> 
   }
   const types = new Set<string>();
   for (const name of list as string[]) {
-    const type = TYPE_ALIASES[name] ?? name;
+    const type = TYPE_ALIASES.get(name) ?? name;
     if (!JSON_TYPES.has(type)) {
       throw fail(
         ctx,
@@ -295,5 +303,27 @@ export function buildDefinitions(raw: unknown, ctx: ShapeContext): Map<string, S
   for (const [name, schema] of Object.entries(raw)) {
     definitions.set(name, buildShape(schema, `definitions.${name}`, ctx, 1));
   }
+  // A definition reaching itself again at the same value (via $ref, anyOf, oneOf or allOf, without going
+  // through properties or items) would recurse forever while compiling or validating.
+  const edges = new Map([...Object.entries(raw)].map(([name, schema]) => [name, sameValueRefs(schema, [])]));
+  const visit = (name: string, trail: string[]): void => {
+    if (trail.includes(name)) {
+      throw fail(ctx, `definitions.${trail[0]}`, `"$ref" loops back to itself (${[...trail, name].join(' -> ')})`);
+    }
+    for (const next of edges.get(name) ?? []) visit(next, [...trail, name]);
+  };
+  for (const name of edges.keys()) visit(name, []);
   return definitions;
+}
+
+/** Definitions a schema refers to for the same value it describes. */
+function sameValueRefs(schema: unknown, out: string[]): string[] {
+  if (!isPlainObject(schema)) return out;
+  const match = typeof schema.$ref === 'string' ? REF.exec(schema.$ref) : null;
+  if (match !== null) out.push(decodePointer(match[1]));
+  for (const keyword of ['anyOf', 'oneOf', 'allOf']) {
+    const branches = schema[keyword];
+    if (Array.isArray(branches)) for (const branch of branches) sameValueRefs(branch, out);
+  }
+  return out;
 }

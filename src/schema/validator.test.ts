@@ -69,6 +69,23 @@ describe('a valid task', () => {
     expect(record.meta).toEqual({ a: [1, { b: 2 }] });
   });
 
+  it('may leave out a required field that has a default', () => {
+    const v = validator({ properties: { status: { type: 'string', default: 'new' } }, required: ['status'] });
+    expect(v.create({})).toEqual({ status: 'new' });
+    expect(fieldErrors(() => v.create({ status: null }))).toEqual([{ name: 'status', message: 'Field required' }]);
+  });
+
+  it('gets defaults coerced, and is not blocked by a default that does not fit its field', () => {
+    const v = validator({
+      properties: {
+        count: { type: 'integer', default: '0' },
+        status: { type: 'string', enum: ['a', 'b'], default: '' },
+      },
+    });
+    expect(v.create({})).toEqual({ count: 0, status: '' });
+    expect(fieldErrors(() => v.create({ status: '' }))).toEqual([{ name: 'status', message: 'Input should be one of: a, b' }]);
+  });
+
   it('does not get defaults for values the client set, even to null', () => {
     expect(tasks.create({ title: 't', status: 'done', priority: null })).toMatchObject({ status: 'done', priority: null });
   });
@@ -272,6 +289,25 @@ describe('null in a field', () => {
 
   it('is rejected for a required field with "Field required"', () => {
     expect(fieldErrors(() => v.create({ must: null, maybe: 'y' }))).toEqual([{ name: 'must', message: 'Field required' }]);
+  });
+
+  it('is rejected for a required field that declares no type', () => {
+    const untyped = validator({
+      properties: { any: {}, pattern_only: { pattern: '^a' }, nested: { properties: { x: { description: 'x' } }, required: ['x'] } },
+      required: ['any', 'pattern_only'],
+    });
+    expect(untyped.create({ any: 0, pattern_only: 'abc', nested: { x: false } })).toEqual({ any: 0, pattern_only: 'abc', nested: { x: false } });
+    expect(fieldErrors(() => untyped.create({ any: null, pattern_only: null, nested: { x: null } }))).toEqual([
+      { name: 'any', message: 'Field required' },
+      { name: 'pattern_only', message: 'Field required' },
+      { name: 'nested.x', message: 'Field required' },
+    ]);
+  });
+
+  it('is accepted for a required field whose type explicitly includes null', () => {
+    const v2 = validator({ properties: { note: { type: ['string', 'null'] } }, required: ['note'] });
+    expect(v2.create({ note: null })).toEqual({ note: null });
+    expect(fieldErrors(() => v2.create({}))).toEqual([{ name: 'note', message: 'Field required' }]);
   });
 });
 

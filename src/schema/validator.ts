@@ -7,8 +7,8 @@ import { definitionError } from './definition-error.js';
 import { isUserEntity, type EntityDefinition } from './definition.js';
 import { toFieldErrors } from './error-messages.js';
 import { ajvFormats } from './formats.js';
-import type { JsonObject } from './json-values.js';
-import { prepareRecord, type PrepareOptions, type RecordShape } from './prepare-input.js';
+import { isPlainObject, type JsonObject } from './json-values.js';
+import { fillDefaults, prepareRecord, type PrepareOptions, type RecordShape } from './prepare-input.js';
 import { buildDefinitions, buildProperties, propertiesSchema, type Shape } from './property-schema.js';
 
 export interface RecordValidator {
@@ -89,7 +89,7 @@ function compile(def: EntityDefinition, schema: JsonObject): ValidateFunction {
 function build(def: EntityDefinition): Compiled {
   const ctx = {
     source: def.name,
-    definitionNames: new Set(Object.keys((def.raw.definitions as object | undefined) ?? {})),
+    definitionNames: new Set(isPlainObject(def.raw.definitions) ? Object.keys(def.raw.definitions) : []),
   };
   const { properties, required } = buildProperties(def.properties, def.required, '', ctx, 0);
   const definitions = buildDefinitions(def.raw.definitions, ctx);
@@ -100,7 +100,10 @@ function build(def: EntityDefinition): Compiled {
   const user = isUserEntity(def);
   const createShape: RecordShape = user ? { properties, nonNullable: new Set(), defaulted } : strict;
 
-  const createSchema = rootSchema(createShape, user ? [] : required, definitions);
+  // Top-level defaults are filled in after validation, as a pydantic model (Base44's messages are pydantic's)
+  // would: a field with a default is never missing, and a default that misfits its own schema never blocks a create.
+  const enforced = user ? [] : required.filter((name) => !properties.get(name)?.hasDefault);
+  const createSchema = rootSchema(createShape, enforced, definitions);
   const patchSchema = rootSchema(strict, [], definitions);
   const validateCreate = compile(def, createSchema);
   const validatePatch = compile(def, patchSchema);
@@ -111,7 +114,7 @@ function build(def: EntityDefinition): Compiled {
     create(input) {
       const record = prepareRecord(input, createShape, createOptions);
       if (!validateCreate(record)) throw validationFailed(toFieldErrors(validateCreate.errors ?? []));
-      return record;
+      return fillDefaults(record, createShape, createOptions);
     },
     patch(input) {
       const record = prepareRecord(input, strict, patchOptions);
