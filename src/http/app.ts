@@ -10,6 +10,8 @@ import { authRoutes } from './routes/auth.js';
 import { entityRoutes } from './routes/entities.js';
 import type { Services } from './services.js';
 
+const MAX_URL_BYTES = 1024 * 1024;
+
 export interface HttpOptions {
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
@@ -25,7 +27,14 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
+    // Filters travel in the query string (`q`); a large `$in` list can outgrow Node's 16 KB default.
+    http: { maxHeaderSize: MAX_URL_BYTES },
   });
+  // The SDK sends `Content-Type: application/json` on bodiless requests too (DELETE by id).
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   server.setErrorHandler(handleError);
   server.setNotFoundHandler((request) => {
     throw notFound(`No route for ${request.method} ${request.url.split('?')[0].slice(0, 200)}`);

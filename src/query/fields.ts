@@ -28,7 +28,18 @@ export const unknownKinds: FieldKinds = () => 'unknown';
 /** A field as SQL sees it: a typed built-in column or a JSON expression. */
 export type FieldRef =
   | { type: 'column'; column: ColumnType; sql: string }
-  | { type: 'json'; kind: ValueKind; sql: string; containment?: (value: unknown) => unknown };
+  | {
+      type: 'json';
+      kind: ValueKind;
+      sql: string;
+      containment?: (value: unknown) => unknown;
+      /**
+       * Set when the path runs through an array (`items.name` with `items` an array): a set-returning
+       * SQL expression of every value at the path, one per element, as MongoDB reads such paths.
+       * `sql` is then only meaningful where no array is crossed.
+       */
+      candidates?: string;
+    };
 
 export interface FieldResolver {
   resolve(path: string): FieldRef;
@@ -52,6 +63,14 @@ export function jsonPath(root: string, segments: string[]): string {
   return segments.reduce((sql, segment) => `${sql}->'${segment}'`, root);
 }
 
+/**
+ * Every value at a path, stepping into each element of arrays met on the way (SQL/JSON lax mode);
+ * an array at the end of the path is one value. Segments are pre-validated, so quoting them is safe.
+ */
+function laxPathValues(root: string, segments: string[]): string {
+  return `jsonb_path_query(${root}, 'lax $${segments.map((s) => `."${s}"`).join('')}')`;
+}
+
 /** Wraps a value into the nested object shape `data @> ...` expects for a path. */
 function nest(segments: string[], value: unknown): unknown {
   return segments.reduceRight<unknown>((inner, segment) => ({ [segment]: inner }), value);
@@ -64,12 +83,10 @@ export function entityFields(kinds: FieldKinds = unknownKinds): FieldResolver {
       const column = builtinColumn(path);
       if (column) return { type: 'column', column, sql: path };
       const segments = splitPath(path);
-      return {
-        type: 'json',
-        kind: kinds(path),
-        sql: jsonPath('data', segments),
-        containment: (value) => nest(segments, value),
-      };
+      const sql = jsonPath('data', segments);
+      const throughArray = segments.slice(0, -1).some((_, i) => kinds(segments.slice(0, i + 1).join('.')) === 'array');
+      if (throughArray) return { type: 'json', kind: kinds(path), sql, candidates: laxPathValues('data', segments) };
+      return { type: 'json', kind: kinds(path), sql, containment: (value) => nest(segments, value) };
     },
   };
 }

@@ -191,11 +191,12 @@ class FilterCompiler {
       return `(${exact} OR ${ref.sql} @> ${this.params.json([value])})`;
     }
     // Containment on the whole `data` column is what the GIN index serves.
-    const scalar = `data @> ${this.params.json(ref.containment(value))}`;
-    const inArray = `data @> ${this.params.json(ref.containment([value]))}`;
-    if (ref.kind === 'array') return inArray;
-    if (ref.kind !== 'unknown') return scalar;
-    return `(${scalar} OR ${inArray})`;
+    // Only what is used is bound: PostgreSQL rejects a statement with a parameter it never reads.
+    const scalar = () => `data @> ${this.params.json(ref.containment!(value))}`;
+    const inArray = () => `data @> ${this.params.json(ref.containment!([value]))}`;
+    if (ref.kind === 'array') return inArray();
+    if (ref.kind !== 'unknown') return scalar();
+    return `(${scalar()} OR ${inArray()})`;
   }
 
   private in(ref: FieldRef, values: Json[]): string {

@@ -1,0 +1,864 @@
+// Entities API benchmark: Homebase over HTTP (autocannon) against a bare Fastify ceiling and the raw database driver.
+// `npm run bench [-- --quick] [-- --db pglite|postgres]`. Everything it starts or creates is removed on exit, even on failure.
+// Note: the benchmark client, the server and the database all share this machine's cores.
+
+import { ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { readEntities } from '../src/project/load.js';
+import { SqlParams, compileFilter, compileSort, entityFields, orderBy } from '../src/query/index.js';
+import { compileValidator, fieldKind } from '../src/schema/index.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settings
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const EXAMPLE = path.join(ROOT, 'examples', 'karara');
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
+  allowPositionals: false,
+});
+if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
+  console.error(`--db must be pglite or postgres, not ${args.db}`);
+  process.exit(2);
+}
+const QUICK = args.quick === true;
+const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
+const CONFIG = QUICK
+  ? { warmup: 1, runs: 1, duration: 3, seed: 2_000, rawWarmup: 1, rawDuration: 3 }
+  : { warmup: 3, runs: 3, duration: 10, seed: 10_000, rawWarmup: 2, rawDuration: 10 };
+const CONNECTIONS = 32;
+const BATCH = 500;
+// The server's PostgreSQL pool size (config databaseConnections default); the raw driver gets the same.
+const PG_POOL = 10;
+
+/** Parse Server 9 on PostgreSQL, same kind of machine (req/s). Targets: ≥ 3× each, on PostgreSQL. */
+const PARSE_REFERENCE: Record<string, number> = { get: 2_900, filter: 1_700, count: 1_400, create: 1_900, update: 2_100 };
+const TARGET_FACTOR = 3;
+const GET_VS_RAW_TARGET = 0.5;
+
+type DbKind = 'pglite' | 'postgres';
+const FILTER = { status: 'todo', priority: { $gte: 3 } };
+const COUNT_FILTER = { status: 'todo' };
+/** Print order; they run in RUN_ORDER so the rows `create` adds cannot touch the read workloads. */
+const WORKLOADS = ['get', 'filter', 'create', 'update', 'count'] as const;
+const RUN_ORDER = ['get', 'filter', 'count', 'update', 'create'] as const;
+type Workload = (typeof WORKLOADS)[number];
+const CREATED_BOARD = 'bench-create';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanup: every resource registers an undo step; they run last-in first-out on exit, error or signal.
+
+const cleanups: { label: string; run: () => Promise<void> }[] = [];
+function onCleanup(label: string, run: () => Promise<void>): () => Promise<void> {
+  const entry = { label, run };
+  cleanups.push(entry);
+  return async () => {
+    const index = cleanups.indexOf(entry);
+    if (index >= 0) cleanups.splice(index, 1);
+    await run();
+  };
+}
+async function cleanupAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    const entry = cleanups.pop()!;
+    try {
+      await entry.run();
+    } catch (error) {
+      console.error(`cleanup "${entry.label}" failed: ${(error as Error).message}`);
+    }
+  }
+}
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: cleaning up`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small helpers
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmtRatio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '' : `${n.toFixed(2)}×`);
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Deterministic PRNG, so both databases (and the raw PGlite copy) hold the same records. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STATUSES = ['todo', 'in_progress', 'done'];
+const LABELS = ['bug', 'feature', 'ui', 'backend', 'urgent', 'docs', 'design', 'ops'];
+function seedRecords(count: number): Record<string, unknown>[] {
+  const rand = mulberry32(44);
+  return Array.from({ length: count }, (_, i) => ({
+    title: `Seeded task ${i + 1}: ${LABELS[Math.floor(rand() * LABELS.length)]} work item`,
+    status: STATUSES[Math.floor(rand() * STATUSES.length)],
+    priority: 1 + Math.floor(rand() * 5),
+    labels: LABELS.filter(() => rand() < 0.25),
+    board_id: `board-${Math.floor(rand() * 20)}`,
+    position: i,
+  }));
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child processes
+
+interface Child {
+  process: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  stop: () => Promise<void>;
+}
+
+/** Spawns a node child, collects its output by lines and registers a SIGTERM-then-SIGKILL stop. */
+function startChild(label: string, argv: string[], env: NodeJS.ProcessEnv = {}): Child {
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const collect = (into: string[]) => {
+    let rest = '';
+    return (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      into.push(...lines);
+      if (into.length > 20_000) into.splice(0, into.length - 20_000);
+    };
+  };
+  child.stdout!.on('data', collect(stdout));
+  child.stderr!.on('data', collect(stderr));
+  const stop = onCleanup(`stop ${label}`, async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const clean = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!clean) {
+      console.log(`  ! ${label} did not exit within 10 s of SIGTERM; killed`);
+      child.kill('SIGKILL');
+      await exited;
+    } else if (child.exitCode !== 0 && child.signalCode === null) {
+      console.log(`  ! ${label} exited with code ${child.exitCode} after SIGTERM`);
+    }
+  });
+  return { process: child, stdout, stderr, stop };
+}
+
+/** Waits until one of the child's stdout lines matches, or fails when it exits or time runs out. */
+async function waitForLine(child: Child, pattern: RegExp, label: string, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const line of child.stdout) {
+      const match = line.match(pattern);
+      if (match) return match;
+    }
+    if (child.process.exitCode !== null || child.process.signalCode !== null) {
+      throw new Error(`${label} exited (${child.process.exitCode ?? child.process.signalCode}) before it was ready:\n` +
+        [...child.stderr, ...child.stdout].slice(-20).join('\n'));
+    }
+    await sleep(50);
+  }
+  throw new Error(`${label} was not ready within ${timeoutMs / 1000} s:\n${[...child.stderr, ...child.stdout].slice(-20).join('\n')}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP load (autocannon)
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statuses: Record<string, number>;
+}
+
+interface LoadSpec {
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (request: autocannon.Request) => autocannon.Request;
+}
+
+async function autocannonOnce(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url: spec.url,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+    method: spec.method ?? 'GET',
+    headers: spec.headers,
+    body: spec.body,
+    requests: spec.setupRequest ? [{ setupRequest: spec.setupRequest }] : undefined,
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statuses,
+  };
+}
+
+interface MeasuredLoad extends LoadResult {
+  runs: number[];
+  /** non-2xx, errors and timeouts over the warm-up and every run. */
+  problems: { non2xx: number; errors: number; timeouts: number; statuses: Record<string, number> };
+}
+
+/** Warm-up, then CONFIG.runs runs; the median run (by req/s) is the result. */
+async function measureHttp(spec: LoadSpec): Promise<MeasuredLoad> {
+  const all: LoadResult[] = [await autocannonOnce(spec, CONFIG.warmup)];
+  const runs: LoadResult[] = [];
+  for (let i = 0; i < CONFIG.runs; i++) {
+    const run = await autocannonOnce(spec, CONFIG.duration);
+    runs.push(run);
+    all.push(run);
+  }
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const statuses: Record<string, number> = {};
+  for (const r of all) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  return {
+    ...median,
+    runs: runs.map((r) => r.rps),
+    problems: {
+      non2xx: all.reduce((s, r) => s + r.non2xx, 0),
+      errors: all.reduce((s, r) => s + r.errors, 0),
+      timeouts: all.reduce((s, r) => s + r.timeouts, 0),
+      statuses,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Raw driver load: 32 queries in flight for a fixed time, latency per query.
+
+interface RawResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  queries: number;
+}
+
+async function rawLoad(query: () => Promise<unknown>, seconds: number): Promise<RawResult> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let failure: unknown;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (failure === undefined && performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          await query();
+        } catch (error) {
+          failure = error;
+          return;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  if (failure !== undefined) throw failure;
+  const elapsed = (performance.now() - start) / 1000;
+  const sorted = Float64Array.from(latencies).sort();
+  return { rps: latencies.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), queries: latencies.length };
+}
+
+async function measureRaw(query: () => Promise<unknown>): Promise<RawResult> {
+  await rawLoad(query, CONFIG.rawWarmup);
+  return rawLoad(query, CONFIG.rawDuration);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The statements the server issues, compiled by the server's own query compiler from the Task definition.
+
+interface Statements {
+  point: (ref: string) => string;
+  filter: (ref: string) => { text: string; params: unknown[] };
+}
+
+const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+// Same select list as src/store/entity-repository.ts (COLUMNS there).
+const COLUMNS = `id, ${timestamp('created_date')} AS created_date, ${timestamp('updated_date')} AS updated_date, created_by, created_by_id, data`;
+
+async function taskDefinition() {
+  const { entities } = await readEntities(path.join(EXAMPLE, 'base44', 'entities'));
+  const task = entities.find((e) => e.name === 'Task');
+  if (!task) throw new Error('examples/karara has no Task entity');
+  return task;
+}
+
+async function compileStatements(): Promise<Statements> {
+  const task = await taskDefinition();
+  const fields = entityFields((p) => fieldKind(task, p));
+  return {
+    point: (ref) => `SELECT ${COLUMNS} FROM ${ref} WHERE id = $1`,
+    filter: (ref) => {
+      // As EntityRepository.list: filter, then sort, then LIMIT/OFFSET as parameters.
+      const params = new SqlParams();
+      const where = compileFilter(FILTER, fields, params);
+      const sort = compileSort('-created_date', fields);
+      const text = `SELECT ${COLUMNS} FROM ${ref} WHERE ${where} ORDER BY ${orderBy(sort)} LIMIT ${params.add(20)} OFFSET ${params.add(0)}`;
+      return { text, params: params.values };
+    },
+  };
+}
+
+const tableRefOf = (appId: string) => `"app_${appId}"."Task"`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Homebase under load
+
+interface ServerInfo {
+  url: string;
+  appId: string;
+  serviceToken: string;
+}
+
+interface DbReport {
+  kind: DbKind;
+  label: string;
+  skipped?: string;
+  failed?: string;
+  seed?: { records: number; seconds: number };
+  http: Partial<Record<Workload, MeasuredLoad | { failed: string }>>;
+  raw?: { point?: RawResult; filter?: RawResult; failed?: string };
+  notes: string[];
+}
+
+/** Copies examples/karara to a fresh temp dir (without its local data or app id, so each run is a new app). */
+async function projectCopy(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'homebase-bench-'));
+  onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  await cp(EXAMPLE, dir, {
+    recursive: true,
+    filter: (source) => {
+      const rel = path.relative(EXAMPLE, source);
+      return !(rel === '.homebase' || rel.startsWith(`.homebase${path.sep}`) || rel === path.join('base44', '.app.jsonc'));
+    },
+  });
+  return dir;
+}
+
+async function startHomebase(projectDir: string, databaseUrl: string): Promise<{ child: Child; info: ServerInfo }> {
+  const child = startChild('homebase', [path.join(ROOT, 'bin', 'homebase'), 'dev', projectDir, '--port', '0', '--host', '127.0.0.1', '--database-url', databaseUrl], {
+    LOG_LEVEL: 'warn',
+  });
+  await waitForLine(child, /URL:\s+(http:\/\/\S+)/, 'homebase');
+  const info = JSON.parse(await readFile(path.join(projectDir, '.homebase', 'dev.json'), 'utf8')) as ServerInfo;
+  if (!isLoopback(info.url)) throw new Error(`server is not on loopback: ${info.url}`);
+  return { child, info };
+}
+
+/** Warnings and errors the server logged (pino JSON lines on stdout, level ≥ 40) since `from`. */
+function serverProblems(child: Child, from: { stdout: number; stderr: number }): string[] {
+  const found = new Map<string, number>();
+  for (const line of child.stdout.slice(from.stdout)) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string; type?: string } };
+      if ((entry.level ?? 0) < 40) continue;
+      const key = `${entry.level! >= 50 ? 'error' : 'warn'}: ${entry.msg ?? ''}${entry.err?.message ? ` — ${entry.err.type ?? 'Error'}: ${entry.err.message}` : ''}`;
+      found.set(key, (found.get(key) ?? 0) + 1);
+    } catch {
+      /* not a log line */
+    }
+  }
+  for (const line of child.stderr.slice(from.stderr)) if (line.trim()) found.set(`stderr: ${line.trim()}`, (found.get(`stderr: ${line.trim()}`) ?? 0) + 1);
+  return [...found].map(([k, n]) => `${n}× ${k.slice(0, 300)}`);
+}
+
+async function seedHttp(info: ServerInfo, records: Record<string, unknown>[]): Promise<{ ids: string[]; seconds: number }> {
+  const ids: string[] = [];
+  const url = `${info.url}/api/apps/${info.appId}/entities/Task/bulk`;
+  const start = performance.now();
+  for (let i = 0; i < records.length; i += BATCH) {
+    const batch = records.slice(i, i + BATCH);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${info.serviceToken}` },
+      body: JSON.stringify(batch),
+    });
+    const text = await response.text();
+    if (response.status < 200 || response.status >= 300) {
+      throw new Error(`bulkCreate batch ${i / BATCH + 1} answered ${response.status}: ${text.slice(0, 300)}`);
+    }
+    const created = JSON.parse(text) as { id?: string }[];
+    if (!Array.isArray(created) || created.length !== batch.length || created.some((r) => typeof r.id !== 'string')) {
+      throw new Error(`bulkCreate batch ${i / BATCH + 1} returned ${Array.isArray(created) ? created.length : typeof created} records, not ${batch.length}`);
+    }
+    ids.push(...created.map((r) => r.id!));
+  }
+  return { ids, seconds: (performance.now() - start) / 1000 };
+}
+
+function workloadSpec(workload: Workload, info: ServerInfo, ids: string[]): LoadSpec {
+  const base = `${info.url}/api/apps/${info.appId}/entities/Task`;
+  const auth = { authorization: `Bearer ${info.serviceToken}` };
+  const json = { ...auth, 'content-type': 'application/json' };
+  const prefix = new URL(base).pathname;
+  const randomId = () => ids[Math.floor(Math.random() * ids.length)];
+  switch (workload) {
+    case 'get':
+      return { url: base, headers: auth, setupRequest: (r) => ({ ...r, method: 'GET', path: `${prefix}/${randomId()}` }) };
+    case 'filter':
+      return { url: `${base}?q=${encodeURIComponent(JSON.stringify(FILTER))}&sort=-created_date&limit=20`, headers: auth };
+    case 'count':
+      return { url: `${base}/count?q=${encodeURIComponent(JSON.stringify(COUNT_FILTER))}`, headers: auth };
+    case 'create': {
+      let n = 0;
+      return {
+        url: base,
+        method: 'POST',
+        headers: json,
+        setupRequest: (r) => ({
+          ...r,
+          method: 'POST',
+          path: prefix,
+          body: JSON.stringify({ title: `Created task ${++n}`, status: 'todo', priority: 1 + (n % 5), labels: ['bench'], board_id: CREATED_BOARD }),
+        }),
+      };
+    }
+    case 'update':
+      return {
+        url: base,
+        method: 'PUT',
+        headers: json,
+        setupRequest: (r) => ({
+          ...r,
+          method: 'PUT',
+          path: `${prefix}/${randomId()}`,
+          body: JSON.stringify({ priority: 1 + Math.floor(Math.random() * 5) }),
+        }),
+      };
+  }
+}
+
+/** Checks one request per workload by hand, so a broken endpoint shows its answer rather than only a count. */
+async function probe(workload: Workload, spec: LoadSpec): Promise<string | undefined> {
+  let url = spec.url;
+  let method = spec.method ?? 'GET';
+  let body = spec.body;
+  if (spec.setupRequest) {
+    const r = spec.setupRequest({});
+    if (r.path) url = new URL(r.path, spec.url).toString();
+    method = (r.method as typeof method) ?? method;
+    body = typeof r.body === 'string' ? r.body : body;
+  }
+  const response = await fetch(url, { method, headers: spec.headers, body });
+  const text = await response.text();
+  if (response.status >= 200 && response.status < 300) return undefined;
+  return `${workload}: ${method} ${new URL(url).pathname} answered ${response.status}: ${text.slice(0, 300)}`;
+}
+
+async function benchHomebase(report: DbReport, databaseUrl: string, records: Record<string, unknown>[]): Promise<{ appId: string; ids: string[] } | undefined> {
+  const projectDir = await projectCopy();
+  const { child, info } = await startHomebase(projectDir, databaseUrl);
+  console.log(`  server: ${info.url} (app ${info.appId}, pid ${child.process.pid})`);
+  try {
+    let mark = { stdout: child.stdout.length, stderr: child.stderr.length };
+    const seeded = await seedHttp(info, records);
+    report.seed = { records: records.length, seconds: seeded.seconds };
+    console.log(`  seeded ${fmtInt(records.length)} records in ${records.length / BATCH} bulk calls: ${fmtInt(records.length / seeded.seconds)} records/s`);
+    if (report.kind === 'postgres') {
+      // Fresh statistics, as a production database would have: the planner picks its plans on real numbers.
+      await withPostgres(databaseUrl, (sql) => sql.unsafe(`ANALYZE ${tableRefOf(info.appId)}`));
+    }
+    for (const workload of RUN_ORDER) {
+      const spec = workloadSpec(workload, info, seeded.ids);
+      const probeError = await probe(workload, spec);
+      if (probeError) console.log(`  ! probe ${probeError}`);
+      const t0 = Date.now();
+      try {
+        const result = await measureHttp(spec);
+        report.http[workload] = result;
+        const p = result.problems;
+        console.log(
+          `  ${workload.padEnd(7)} ${fmtInt(result.rps).padStart(7)} req/s (runs: ${result.runs.map(fmtInt).join(', ')}) ` +
+            `p50 ${fmtMs(result.p50)} ms p99 ${fmtMs(result.p99)} ms [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
+        );
+        if (p.non2xx > 0 || p.errors > 0 || p.timeouts > 0) {
+          const codes = Object.entries(p.statuses).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${c}×${n}`).join(', ');
+          const warning = `WARNING ${workload}: ${p.non2xx} non-2xx (${codes || 'codes n/a'}), ${p.errors} connection errors, ${p.timeouts} timeouts over warm-up and runs`;
+          console.log(`  ! ${warning}`);
+          report.notes.push(warning);
+        }
+      } catch (error) {
+        report.http[workload] = { failed: (error as Error).message };
+        console.log(`  ! ${workload} failed: ${(error as Error).message}`);
+      }
+      const logged = serverProblems(child, mark);
+      if (logged.length > 0) {
+        console.log(`  ! server logged during ${workload}:`);
+        for (const line of logged.slice(0, 8)) console.log(`      ${line}`);
+        report.notes.push(`server log during ${workload}: ${logged.slice(0, 3).join(' | ')}`);
+      }
+      mark = { stdout: child.stdout.length, stderr: child.stderr.length };
+    }
+    return { appId: info.appId, ids: seeded.ids };
+  } finally {
+    await child.stop();
+    console.log(`  server stopped (SIGTERM, exit ${child.process.exitCode ?? child.process.signalCode})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Databases
+
+async function withPostgres<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {}, idle_timeout: 1 });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function benchPglite(statements: Statements): Promise<DbReport> {
+  const report: DbReport = { kind: 'pglite', label: 'PGlite (in-memory; in the server process / in the bench process for the raw driver)', http: {}, notes: [] };
+  const records = seedRecords(CONFIG.seed);
+  try {
+    await benchHomebase(report, 'memory://', records);
+  } catch (error) {
+    report.failed = (error as Error).message;
+    console.log(`  ! Homebase on PGlite failed: ${report.failed}`);
+  }
+  console.log('  raw driver: @electric-sql/pglite in memory, in the bench process');
+  report.raw = {};
+  let pg: PGlite | undefined;
+  const close = onCleanup('close raw PGlite', async () => {
+    await pg?.close();
+  });
+  try {
+    pg = await PGlite.create('memory://');
+    await pg.exec(`SET TIME ZONE 'UTC'`);
+    const appId = '0123456789abcdef01234567';
+    const ref = tableRefOf(appId);
+    await pg.exec(`
+      CREATE SCHEMA "app_${appId}";
+      CREATE TABLE ${ref} (
+        id text PRIMARY KEY,
+        created_date timestamptz NOT NULL DEFAULT now(),
+        updated_date timestamptz NOT NULL DEFAULT now(),
+        created_by text,
+        created_by_id text,
+        data jsonb NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX "Task_created" ON ${ref} (created_date, id);
+      CREATE INDEX "Task_data" ON ${ref} USING gin (data jsonb_path_ops);
+    `);
+    // The stored data is what the server's validator makes of the records (defaults filled in).
+    const validator = compileValidator(await taskDefinition());
+    const ids: string[] = [];
+    const start = performance.now();
+    for (let i = 0; i < records.length; i += BATCH) {
+      const rows = records.slice(i, i + BATCH).map((record, j) => {
+        const id = `6650f1c2a1b2c3d4${(i + j).toString(16).padStart(8, '0')}`;
+        ids.push(id);
+        return { id, data: validator.create(record) };
+      });
+      await pg.query(
+        `INSERT INTO ${ref} (id, data) SELECT id, data FROM jsonb_to_recordset($1::text::jsonb) AS input(id text, data jsonb)`,
+        [JSON.stringify(rows)],
+      );
+    }
+    console.log(`  raw seed: ${fmtInt(records.length)} rows via SQL in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    const point = statements.point(ref);
+    const filter = statements.filter(ref);
+    const db = pg;
+    report.raw.point = await measureRaw(() => db.query(point, [ids[Math.floor(Math.random() * ids.length)]]));
+    console.log(`  raw point select ${fmtInt(report.raw.point.rps)} q/s p50 ${fmtMs(report.raw.point.p50)} ms p99 ${fmtMs(report.raw.point.p99)} ms`);
+    report.raw.filter = await measureRaw(() => db.query(filter.text, filter.params));
+    console.log(`  raw filter       ${fmtInt(report.raw.filter.rps)} q/s p50 ${fmtMs(report.raw.filter.p50)} ms p99 ${fmtMs(report.raw.filter.p99)} ms`);
+  } catch (error) {
+    report.raw.failed = (error as Error).message;
+    console.log(`  ! raw PGlite failed: ${report.raw.failed}`);
+  } finally {
+    await close();
+  }
+  return report;
+}
+
+async function benchPostgres(statements: Statements): Promise<DbReport> {
+  const report: DbReport = { kind: 'postgres', label: `PostgreSQL (${new URL(POSTGRES_URL).host}; server pool ${PG_POOL} connections)`, http: {}, notes: [] };
+  if (!isLoopback(POSTGRES_URL)) {
+    report.skipped = `${new URL(POSTGRES_URL).host} is not a loopback address`;
+    return report;
+  }
+  let version: string;
+  try {
+    version = await withPostgres(POSTGRES_URL, async (sql) => (await sql.unsafe('SHOW server_version'))[0].server_version as string);
+  } catch (error) {
+    report.skipped = `cannot connect to ${POSTGRES_URL}: ${(error as Error).message}`;
+    return report;
+  }
+  report.label = `PostgreSQL ${version} (${new URL(POSTGRES_URL).host}; server and raw driver pool ${PG_POOL} connections)`;
+  const name = `homebase_bench_${process.pid}_${Date.now().toString(36)}`;
+  await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
+  const drop = onCleanup(`drop database ${name}`, async () => {
+    await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    console.log(`  dropped database ${name}`);
+  });
+  try {
+    const url = withDatabase(POSTGRES_URL, name);
+    console.log(`  database: ${name}`);
+    let seeded: { appId: string; ids: string[] } | undefined;
+    try {
+      seeded = await benchHomebase(report, url, seedRecords(CONFIG.seed));
+    } catch (error) {
+      report.failed = (error as Error).message;
+      console.log(`  ! Homebase on PostgreSQL failed: ${report.failed}`);
+    }
+    report.raw = {};
+    if (!seeded) {
+      report.raw.failed = 'not measured: the server did not seed the database';
+      return report;
+    }
+    console.log(`  raw driver: postgres (porsager) ${PG_POOL} connections, prepared statements, same database`);
+    const sql = postgres(url, { max: PG_POOL, prepare: true, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+    const end = onCleanup('close raw postgres pool', () => sql.end({ timeout: 5 }));
+    try {
+      const ref = tableRefOf(seeded.appId);
+      // Back to the seeded data set: drop the rows the create workload added, then refresh statistics.
+      const removed = await sql.unsafe(`DELETE FROM ${ref} WHERE data @> $1::text::jsonb`, [JSON.stringify({ board_id: CREATED_BOARD })]);
+      await sql.unsafe(`VACUUM ANALYZE ${ref}`);
+      console.log(`  removed ${fmtInt(removed.count)} rows added by the create workload; VACUUM ANALYZE`);
+      const ids = seeded.ids;
+      const point = statements.point(ref);
+      const filter = statements.filter(ref);
+      const params = filter.params as postgres.ParameterOrJSON<never>[];
+      report.raw.point = await measureRaw(() => sql.unsafe(point, [ids[Math.floor(Math.random() * ids.length)]], { prepare: true }));
+      console.log(`  raw point select ${fmtInt(report.raw.point.rps)} q/s p50 ${fmtMs(report.raw.point.p50)} ms p99 ${fmtMs(report.raw.point.p99)} ms`);
+      report.raw.filter = await measureRaw(() => sql.unsafe(filter.text, params, { prepare: true }));
+      console.log(`  raw filter       ${fmtInt(report.raw.filter.rps)} q/s p50 ${fmtMs(report.raw.filter.p50)} ms p99 ${fmtMs(report.raw.filter.p99)} ms`);
+    } catch (error) {
+      report.raw.failed = (error as Error).message;
+      console.log(`  ! raw PostgreSQL failed: ${report.raw.failed}`);
+    } finally {
+      await end();
+    }
+  } finally {
+    await drop();
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+function table(rows: string[][], align: ('l' | 'r')[]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r) => '  ' + r.map((cell, c) => (align[c] === 'l' ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+const isMeasured = (r: MeasuredLoad | { failed: string } | undefined): r is MeasuredLoad => !!r && !('failed' in r);
+
+function printReport(report: DbReport, bare: MeasuredLoad | undefined): void {
+  console.log(`\n${report.label}`);
+  if (report.skipped) {
+    console.log(`  SKIPPED: ${report.skipped}`);
+    return;
+  }
+  if (report.failed) console.log(`  FAILED: ${report.failed}`);
+  if (report.seed) {
+    console.log(`  seeding: ${fmtInt(report.seed.records)} records by bulkCreate (${BATCH}/call): ${fmtInt(report.seed.records / report.seed.seconds)} records/s`);
+  }
+  const rows: string[][] = [['workload', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'vs bare', 'vs raw driver']];
+  for (const workload of WORKLOADS) {
+    const r = report.http[workload];
+    if (!r) {
+      rows.push([workload, '-', '', '', '', '', '']);
+      continue;
+    }
+    if (!isMeasured(r)) {
+      rows.push([workload, 'FAILED', '', '', '', '', r.failed.slice(0, 60)]);
+      continue;
+    }
+    const raw = workload === 'get' ? report.raw?.point : workload === 'filter' ? report.raw?.filter : undefined;
+    rows.push([
+      workload,
+      fmtInt(r.rps),
+      fmtMs(r.p50),
+      fmtMs(r.p99),
+      String(r.non2xx),
+      fmtRatio(bare ? r.rps / bare.rps : undefined),
+      raw ? `${fmtRatio(r.rps / raw.rps)} of ${workload === 'get' ? 'point select' : 'filter'}` : '',
+    ]);
+  }
+  if (report.raw?.point) rows.push(['raw point select', fmtInt(report.raw.point.rps), fmtMs(report.raw.point.p50), fmtMs(report.raw.point.p99), '', fmtRatio(bare ? report.raw.point.rps / bare.rps : undefined), '(driver, no HTTP)']);
+  if (report.raw?.filter) rows.push(['raw filter', fmtInt(report.raw.filter.rps), fmtMs(report.raw.filter.p50), fmtMs(report.raw.filter.p99), '', fmtRatio(bare ? report.raw.filter.rps / bare.rps : undefined), '(driver, no HTTP)']);
+  console.log(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']));
+  if (report.raw?.failed) console.log(`  raw driver: ${report.raw.failed}`);
+  for (const note of report.notes) console.log(`  ! ${note}`);
+}
+
+function printTargets(reports: DbReport[]): void {
+  console.log('\nReference: Parse Server 9 on PostgreSQL, same kind of machine. Targets (PostgreSQL): ≥ 3× Parse per workload; get ≥ 50 % of raw point select.');
+  const pg = reports.find((r) => r.kind === 'postgres');
+  const pglite = reports.find((r) => r.kind === 'pglite');
+  if (!pg || pg.skipped) {
+    console.log(`  PostgreSQL not measured${pg?.skipped ? ` (${pg.skipped})` : ' (--db pglite)'}: targets not evaluated`);
+  }
+  const rows: string[][] = [['workload', 'Parse req/s', 'target', 'Homebase PG', 'x Parse', 'result', 'PGlite (info)']];
+  let pass = 0;
+  let total = 0;
+  const order: Workload[] = ['get', 'filter', 'count', 'create', 'update'];
+  for (const workload of order) {
+    const ref = PARSE_REFERENCE[workload];
+    const r = pg && !pg.skipped ? pg.http[workload] : undefined;
+    const lite = pglite?.http[workload];
+    const measured = isMeasured(r) ? r.rps : undefined;
+    let result = 'n/a';
+    if (pg && !pg.skipped) {
+      total++;
+      const ok = measured !== undefined && measured >= TARGET_FACTOR * ref && r !== undefined && isMeasured(r) && r.problems.non2xx === 0;
+      if (ok) pass++;
+      result = ok ? 'PASS' : 'MISS';
+    }
+    rows.push([
+      workload,
+      fmtInt(ref),
+      `≥ ${fmtInt(TARGET_FACTOR * ref)}`,
+      measured !== undefined ? fmtInt(measured) : '-',
+      measured !== undefined ? fmtRatio(measured / ref) : '',
+      result,
+      isMeasured(lite) ? `${fmtInt(lite.rps)} (${fmtRatio(lite.rps / ref)})` : '-',
+    ]);
+  }
+  const get = pg?.http.get;
+  const point = pg?.raw?.point;
+  let getRaw = 'n/a';
+  if (pg && !pg.skipped) {
+    total++;
+    const ok = isMeasured(get) && !!point && get.rps >= GET_VS_RAW_TARGET * point.rps;
+    if (ok) pass++;
+    getRaw = ok ? 'PASS' : 'MISS';
+  }
+  rows.push([
+    'get / raw point',
+    point ? fmtInt(point.rps) : '-',
+    `≥ ${fmtInt(GET_VS_RAW_TARGET * (point?.rps ?? NaN))}`.replace('NaN', '50 %'),
+    isMeasured(get) ? fmtInt(get.rps) : '-',
+    isMeasured(get) && point ? `${((100 * get.rps) / point.rps).toFixed(0)} %` : '',
+    getRaw,
+    '',
+  ]);
+  console.log(table(rows, ['l', 'r', 'r', 'r', 'r', 'l', 'r']));
+  if (pg && !pg.skipped) console.log(`  ${pass}/${total} targets met`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+
+async function benchBare(): Promise<MeasuredLoad> {
+  const child = startChild('bare fastify', ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]);
+  try {
+    const [, port] = await waitForLine(child, /^PORT (\d+)$/, 'bare fastify', 30_000);
+    const result = await measureHttp({ url: `http://127.0.0.1:${port}/record` });
+    console.log(`  bare    ${fmtInt(result.rps).padStart(7)} req/s (runs: ${result.runs.map(fmtInt).join(', ')}) p50 ${fmtMs(result.p50)} ms p99 ${fmtMs(result.p99)} ms`);
+    if (result.problems.non2xx > 0 || result.problems.errors > 0) console.log(`  ! bare: ${result.problems.non2xx} non-2xx, ${result.problems.errors} errors`);
+    return result;
+  } finally {
+    await child.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cpus = os.cpus();
+  console.log(`Homebase entities benchmark${QUICK ? ' (--quick: smoke test, numbers not meaningful)' : ''}`);
+  console.log(
+    `  machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()}`,
+  );
+  console.log(`  NOTE: load generator (autocannon, this process), server (child process) and database share these ${cpus.length} cores.`);
+  console.log(
+    `  protocol: ${CONNECTIONS} connections; per workload ${CONFIG.warmup} s warm-up then ${CONFIG.runs} run(s) of ${CONFIG.duration} s, median run reported; ` +
+      `${fmtInt(CONFIG.seed)} seeded Tasks; raw driver ${CONNECTIONS} queries in flight, ${CONFIG.rawWarmup} s warm-up + ${CONFIG.rawDuration} s`,
+  );
+  console.log(`  workloads: get (random seeded id), filter ${JSON.stringify(FILTER)} sort -created_date limit 20, create, update (PUT {priority}), count ${JSON.stringify(COUNT_FILTER)}; run order ${RUN_ORDER.join(', ')}`);
+
+  const statements = await compileStatements();
+  const sample = statements.filter('"app_<id>"."Task"');
+  console.log(`  filter SQL: ${sample.text.replace(COLUMNS, '<columns>')}  params ${JSON.stringify(sample.params)}`);
+
+  console.log('\nBare Fastify (child process, one route, fixed ~1 KB JSON)');
+  let bare: MeasuredLoad | undefined;
+  try {
+    bare = await benchBare();
+  } catch (error) {
+    console.log(`  ! bare Fastify failed: ${(error as Error).message}`);
+  }
+
+  const reports: DbReport[] = [];
+  for (const kind of DATABASES) {
+    console.log(`\n== ${kind}`);
+    reports.push(kind === 'pglite' ? await benchPglite(statements) : await benchPostgres(statements));
+    if (reports[reports.length - 1].skipped) console.log(`  skipped: ${reports[reports.length - 1].skipped}`);
+  }
+
+  console.log('\n================================ Results ================================');
+  console.log(`${cpus.length} cores shared by load generator, server and database; ${CONNECTIONS} connections; median of ${CONFIG.runs} × ${CONFIG.duration} s.`);
+  if (bare) console.log(`\nBare Fastify ceiling: ${fmtInt(bare.rps)} req/s, p50 ${fmtMs(bare.p50)} ms, p99 ${fmtMs(bare.p99)} ms`);
+  for (const report of reports) printReport(report, bare);
+  printTargets(reports);
+  if (QUICK) console.log('\n(--quick run: short runs and a smaller data set; use the full run for real numbers)');
+  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanupAll();
+}
