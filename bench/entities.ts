@@ -126,6 +126,8 @@ function seedRecords(count: number): Record<string, unknown>[] {
   }));
 }
 
+const loadAverage = () => os.loadavg().map((n) => n.toFixed(2)).join(' / ') + ' (1/5/15 min)';
+
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
@@ -820,6 +822,7 @@ async function main(): Promise<void> {
     `  machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()}`,
   );
   console.log(`  NOTE: load generator (autocannon, this process), server (child process) and database share these ${cpus.length} cores.`);
+  console.log(`  load average at start: ${loadAverage()} (anything else running on the machine skews the numbers)`);
   console.log(
     `  protocol: ${CONNECTIONS} connections; per workload ${CONFIG.warmup} s warm-up then ${CONFIG.runs} run(s) of ${CONFIG.duration} s, median run reported; ` +
       `${fmtInt(CONFIG.seed)} seeded Tasks; raw driver ${CONNECTIONS} queries in flight, ${CONFIG.rawWarmup} s warm-up + ${CONFIG.rawDuration} s`,
@@ -851,7 +854,7 @@ async function main(): Promise<void> {
   for (const report of reports) printReport(report, bare);
   printTargets(reports);
   if (QUICK) console.log('\n(--quick run: short runs and a smaller data set; use the full run for real numbers)');
-  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${loadAverage()}`);
 }
 
 try {
