@@ -19,7 +19,7 @@ export const devConfigSchema = z.object({
   serviceTokenSeconds: z.number().int().positive().default(365 * DAY),
   maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
   maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
-  databaseConnections: z.number().int().positive().default(10),
+  databaseConnections: z.number().int().positive().default(32),
 });
 
 export type DevConfigInput = z.input<typeof devConfigSchema>;

@@ -148,14 +148,17 @@ export function compileDistinct(
 ): { select(table: string, where: string, after: unknown, limit: number): string } {
   if (typeof field !== 'string') throw badRequest('distinct takes one field name');
   const ref = fields.resolve(field);
-  const value =
-    ref.type === 'column'
-      ? `to_jsonb(${ref.column === 'timestamp' ? formattedTimestamp(ref.sql) : ref.sql})`
-      : `CASE WHEN jsonb_typeof(${ref.sql}) = 'array' THEN ${ref.sql} ELSE jsonb_build_array(${ref.sql}) END`;
+  const elements = (sql: string) =>
+    `jsonb_array_elements(CASE WHEN jsonb_typeof(${sql}) = 'array' THEN ${sql} ELSE jsonb_build_array(${sql}) END)`;
   const source =
     ref.type === 'column'
-      ? (table: string) => `(SELECT ${value} AS value, * FROM ${table}) AS src`
-      : (table: string) => `${table} CROSS JOIN LATERAL jsonb_array_elements(${value}) AS src(value)`;
+      ? (table: string) =>
+          `(SELECT to_jsonb(${ref.column === 'timestamp' ? formattedTimestamp(ref.sql) : ref.sql}) AS value, * FROM ${table}) AS src`
+      : ref.candidates !== undefined
+        ? (table: string) =>
+            `${table} CROSS JOIN LATERAL ${ref.candidates} AS candidate(value) ` +
+            `CROSS JOIN LATERAL ${elements('candidate.value')} AS src(value)`
+        : (table: string) => `${table} CROSS JOIN LATERAL ${elements(ref.sql)} AS src(value)`;
   return {
     select: (table, where, after, limit) =>
       `SELECT DISTINCT src.value FROM ${source(table)} WHERE (${where}) AND src.value IS NOT NULL ` +

@@ -1,6 +1,10 @@
 // The filter language, executed: every query is compiled and run on an embedded PostgreSQL (PGlite),
 // and its result is compared with what MongoDB returns for the same query, written as a JS predicate.
 
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../errors.js';
@@ -61,14 +65,35 @@ const SEED: Rec[] = [
 const SCHEMA: Record<string, ValueKind> = {
   title: 'string', status: 'string', priority: 'number', score: 'number', done: 'boolean', labels: 'array',
   scores: 'array', items: 'array', meta: 'object', 'meta.priority': 'string', 'meta.owner': 'object',
-  'meta.owner.name': 'string', due: 'string', note: 'string',
+  'meta.owner.name': 'string', due: 'string', note: 'string', 'items.name': 'string', 'items.qty': 'number',
+  'items.extra': 'boolean',
 };
 const schemaKinds: FieldKinds = (path) => SCHEMA[path] ?? 'unknown';
+
+/**
+ * One in-memory PGlite for this file. A fresh PGlite spends most of its start-up running initdb, so the
+ * initialised data directory is cached in the OS temp directory (keyed by the PGlite build) and reused.
+ */
+async function openDatabase(): Promise<PGlite> {
+  const build = statSync(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  const cache = join(tmpdir(), `homebase-query-tests-pglite-${build.size}-${Math.round(build.mtimeMs)}.tar`);
+  try {
+    return await PGlite.create({ loadDataDir: new Blob([readFileSync(cache)]) });
+  } catch {
+    // no usable cache yet: start from scratch and leave one for the next run
+  }
+  const fresh = await PGlite.create();
+  const dump = await fresh.dumpDataDir('none');
+  const partial = `${cache}.${process.pid}`;
+  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+  renameSync(partial, cache);
+  return fresh;
+}
 
 let db: PGlite;
 
 beforeAll(async () => {
-  db = new PGlite();
+  db = await openDatabase();
   await db.exec(`
     SET TIME ZONE 'UTC';
     CREATE TABLE t (id text primary key, created_date timestamptz, updated_date timestamptz,
@@ -466,6 +491,37 @@ describe('$elemMatch', () => {
   it('takes an object', () => rejects({ items: { $elemMatch: [{ name: 'pen' }] } }));
 });
 
+describe('dotted paths through an array the schema declares (items.name)', () => {
+  type Item = { name?: string; qty?: number; extra?: boolean };
+  const items = (d: Data) => arr(d.items) as Item[];
+  const run = (query: unknown) => select(query, { kinds: schemaKinds });
+  const expectThrough = async (query: unknown, predicate: (d: Data) => boolean) =>
+    expect(await run(query)).toEqual(where(predicate));
+
+  it('equality matches when some element has the value', async () => {
+    await expectThrough({ 'items.name': 'pen' }, (d) => items(d).some((i) => i.name === 'pen'));
+    await expectThrough({ 'items.extra': true }, (d) => items(d).some((i) => i.extra === true));
+    await expectThrough({ 'items.name': ['pad', 'nothing'] }, (d) => items(d).some((i) => i.name === 'pad'));
+  });
+  it('operators test each element value', async () => {
+    await expectThrough({ 'items.qty': { $gte: 3 } }, (d) => items(d).some((i) => (i.qty ?? 0) >= 3));
+    await expectThrough({ 'items.name': { $in: ['ink', 'pad'] } }, (d) => items(d).some((i) => i.name === 'ink' || i.name === 'pad'));
+    await expectThrough({ 'items.name': { $regex: '^p' } }, (d) => items(d).some((i) => /^p/.test(i.name ?? '')));
+    await expectThrough({ 'items.qty': { $exists: true } }, (d) => items(d).some((i) => i.qty !== undefined));
+  });
+  it('negations hold when no element has the value, missing arrays included', async () => {
+    await expectThrough({ 'items.name': { $ne: 'pen' } }, (d) => !items(d).some((i) => i.name === 'pen'));
+    await expectThrough({ 'items.name': { $nin: ['pen', 'ink'] } }, (d) => !items(d).some((i) => i.name === 'pen' || i.name === 'ink'));
+    await expectThrough({ 'items.qty': { $exists: false } }, (d) => !items(d).some((i) => i.qty !== undefined));
+    await expectThrough({ 'items.qty': { $not: { $lt: 3 } } }, (d) => !items(d).some((i) => (i.qty ?? Infinity) < 3));
+  });
+  it('null matches when no element holds a non-null value there', () =>
+    expectThrough({ 'items.name': null }, (d) => !items(d).some((i) => i.name != null)));
+  it('without a schema, a dotted path does not step into arrays (it reads objects only)', async () => {
+    expect(await select({ 'items.name': 'pen' })).toEqual([]);
+  });
+});
+
 describe('field-level $not', () => {
   it('negates its operators and matches missing, null and other-typed values', () =>
     expectMatches({ priority: { $not: { $gt: 3 } } }, (d) => !(num(d.priority) && d.priority > 3)));
@@ -603,6 +659,8 @@ describe('hostile input is rejected or bound as data', () => {
         { items: { $elemMatch: { name: value } } },
         { scores: { $elemMatch: { $lt: value } } },
         { meta: { owner: { name: value } } },
+        { 'items.name': { $in: [value, null] } },
+        { 'items.qty': { $not: { $gt: value } } },
         { id: value },
         { created_by: { $in: [value] } },
         { $or: [{ title: value }, { 'meta.priority': value }] },

@@ -125,10 +125,12 @@ class FilterCompiler {
         case '$nin':
           parts.push(negate(this.in(ref, this.list(op, operand))));
           break;
-        case '$exists':
+        case '$exists': {
           if (typeof operand !== 'boolean' && typeof operand !== 'number') throw badRequest('$exists takes true or false');
-          parts.push(`${ref.sql} IS ${operand ? 'NOT ' : ''}NULL`);
+          const exists = this.at(ref, (r) => `${r.sql} IS NOT NULL`);
+          parts.push(operand ? exists : negate(exists));
           break;
+        }
         case '$regex':
           parts.push(this.regex(ref, operand, ops.$options));
           break;
@@ -166,20 +168,36 @@ class FilterCompiler {
     return `EXISTS (SELECT 1 FROM ${elementsOf(sql)} AS ${alias} WHERE ${predicate(alias)})`;
   }
 
+  /**
+   * A positive test on the values at a field. Where the path runs through arrays there are several
+   * values (one per element) and, as in MongoDB, the test passes when one of them passes it.
+   */
+  private at(ref: FieldRef, test: (ref: FieldRef) => string): string {
+    if (ref.type === 'column' || ref.candidates === undefined) return test(ref);
+    const alias = this.alias();
+    return `EXISTS (SELECT 1 FROM ${ref.candidates} AS ${alias} WHERE ${test({ type: 'json', kind: ref.kind, sql: alias })})`;
+  }
+
   /** MongoDB's `null`: the field is null, missing, or an array holding null. */
-  private isNull(ref: JsonRef): string {
-    const inArray = mayBeArray(ref) ? ` OR ${ref.sql} @> '[null]'::jsonb` : '';
-    return `(${ref.sql} IS NULL OR ${ref.sql} = 'null'::jsonb${inArray})`;
+  private isNull(ref: FieldRef): string {
+    if (ref.type === 'column') return `${ref.sql} IS NULL`;
+    const nullish = (r: JsonRef) =>
+      `(${r.sql} IS NULL OR ${r.sql} = 'null'::jsonb${mayBeArray(r) ? ` OR ${r.sql} @> '[null]'::jsonb` : ''})`;
+    // Through arrays: no element holds a non-null value there.
+    if (ref.candidates !== undefined) return negate(this.at(ref, (r) => `NOT ${nullish(r as JsonRef)}`));
+    return nullish(ref);
   }
 
   private equals(ref: FieldRef, value: Json, exactArrays = false): string {
     if (value === undefined) throw badRequest('A query value cannot be undefined');
-    if (ref.type === 'column') {
-      if (value === null) return `${ref.sql} IS NULL`;
-      return `${ref.sql} = ${this.columnValue(ref, value)}`;
-    }
     if (value === null) return this.isNull(ref);
     if (Array.isArray(value) && !exactArrays) return this.in(ref, value);
+    return this.at(ref, (r) => this.equalsValue(r, value));
+  }
+
+  /** Equality with a non-null value (an array value is compared whole). */
+  private equalsValue(ref: FieldRef, value: Exclude<Json, null>): string {
+    if (ref.type === 'column') return `${ref.sql} = ${this.columnValue(ref, value)}`;
     if (typeof value === 'object') {
       // Objects and arrays are equal only as a whole, or as one whole element of an array field.
       const bound = this.params.json(value);
@@ -188,7 +206,7 @@ class FilterCompiler {
     }
     if (!ref.containment) {
       const exact = `${ref.sql} = ${this.params.json(value)}`;
-      return `(${exact} OR ${ref.sql} @> ${this.params.json([value])})`;
+      return mayBeArray(ref) ? `(${exact} OR ${ref.sql} @> ${this.params.json([value])})` : exact;
     }
     // Containment on the whole `data` column is what the GIN index serves.
     // Only what is used is bound: PostgreSQL rejects a statement with a parameter it never reads.
@@ -201,29 +219,28 @@ class FilterCompiler {
 
   private in(ref: FieldRef, values: Json[]): string {
     if (values.length === 0) return 'FALSE';
-    const matchesNull = values.includes(null);
-    const present = values.filter((v) => v !== null);
-    const parts: string[] = [];
-    if (ref.type === 'column') {
-      if (present.length > 0) {
-        const cast = ref.column === 'timestamp' ? '::timestamptz' : '';
-        const list = this.params.json(present.map((v) => this.columnLiteral(ref, v)));
-        parts.push(`${ref.sql} IN (SELECT (jsonb_array_elements_text(${list}))${cast})`);
-      }
-      if (matchesNull) parts.push(`${ref.sql} IS NULL`);
-      return joinAll(parts, 'OR');
-    }
-    if (present.length > 0) {
-      const list = this.params.json(present);
-      const member = (sql: string) => `${sql} IN (SELECT jsonb_array_elements(${list}))`;
-      parts.push(member(ref.sql));
-      if (mayBeArray(ref)) parts.push(this.anyElement(ref.sql, member));
-    }
-    if (matchesNull) parts.push(this.isNull(ref));
+    const present = values.filter((v) => v !== null) as Exclude<Json, null>[];
+    const parts = present.length > 0 ? [this.at(ref, (r) => this.inValues(r, present))] : [];
+    if (values.includes(null)) parts.push(this.isNull(ref));
     return joinAll(parts, 'OR');
   }
 
+  private inValues(ref: FieldRef, values: Exclude<Json, null>[]): string {
+    if (ref.type === 'column') {
+      const cast = ref.column === 'timestamp' ? '::timestamptz' : '';
+      const list = this.params.json(values.map((v) => this.columnLiteral(ref, v)));
+      return `${ref.sql} IN (SELECT (jsonb_array_elements_text(${list}))${cast})`;
+    }
+    const list = this.params.json(values);
+    const member = (sql: string) => `${sql} IN (SELECT jsonb_array_elements(${list}))`;
+    return mayBeArray(ref) ? `(${member(ref.sql)} OR ${this.anyElement(ref.sql, member)})` : member(ref.sql);
+  }
+
   private range(ref: FieldRef, sqlOperator: string, value: unknown): string {
+    return this.at(ref, (r) => this.rangeValue(r, sqlOperator, value));
+  }
+
+  private rangeValue(ref: FieldRef, sqlOperator: string, value: unknown): string {
     if (ref.type === 'column') return `${ref.sql} ${sqlOperator} ${this.columnValue(ref, value)}`;
     if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
       // Type-bracketed as in MongoDB: numbers compare with numbers, strings with strings.
@@ -241,9 +258,11 @@ class FilterCompiler {
       throw badRequest('$options may only contain the flags i, m, s, x');
     }
     const bound = this.params.add(toPostgresRegex(pattern, options ?? ''));
-    if (ref.type === 'column') return `${ref.sql} ~ ${bound}`;
-    const test = (sql: string) => `(jsonb_typeof(${sql}) = 'string' AND (${sql} #>> '{}') ~ ${bound})`;
-    return mayBeArray(ref) ? `(${test(ref.sql)} OR ${this.anyElement(ref.sql, test)})` : test(ref.sql);
+    return this.at(ref, (r) => {
+      if (r.type === 'column') return `${r.sql} ~ ${bound}`;
+      const test = (sql: string) => `(jsonb_typeof(${sql}) = 'string' AND (${sql} #>> '{}') ~ ${bound})`;
+      return mayBeArray(r) ? `(${test(r.sql)} OR ${this.anyElement(r.sql, test)})` : test(r.sql);
+    });
   }
 
   /** `$all` is the AND of equalities (MongoDB), so a scalar field equal to the only value matches too. */
@@ -264,13 +283,20 @@ class FilterCompiler {
   private size(ref: FieldRef, size: unknown): string {
     if (!Number.isInteger(size) || (size as number) < 0) throw badRequest('$size takes a non-negative integer');
     if (ref.type === 'column') return 'FALSE';
-    const array = `CASE WHEN jsonb_typeof(${ref.sql}) = 'array' THEN ${ref.sql} END`;
-    return `(jsonb_array_length(${array}) = ${this.params.add(size)}::int)`;
+    const bound = this.params.add(size);
+    return this.at(ref, (r) => {
+      const array = `CASE WHEN jsonb_typeof(${r.sql}) = 'array' THEN ${r.sql} END`;
+      return `(jsonb_array_length(${array}) = ${bound}::int)`;
+    });
   }
 
   private elemMatch(ref: FieldRef, condition: unknown, depth: number): string {
     if (ref.type === 'column') throw badRequest('$elemMatch applies to array fields');
     if (!isPlainObject(condition)) throw badRequest('$elemMatch takes an object');
+    return this.at(ref, (r) => this.elemMatchValue(r.sql, condition, depth));
+  }
+
+  private elemMatchValue(sql: string, condition: Record<string, unknown>, depth: number): string {
     const alias = this.alias();
     const keys = Object.keys(condition);
     const inner = new FilterCompiler(this.params, valueFields(alias), this.budget);
@@ -278,7 +304,7 @@ class FilterCompiler {
       keys.length > 0 && keys.every((k) => k.startsWith('$') && FIELD_OPERATORS.has(k))
         ? inner.operators({ type: 'json', kind: 'unknown', sql: alias }, condition, depth + 1)
         : inner.query(condition, depth + 1);
-    return `EXISTS (SELECT 1 FROM ${elementsOf(ref.sql)} AS ${alias} WHERE ${predicate})`;
+    return `EXISTS (SELECT 1 FROM ${elementsOf(sql)} AS ${alias} WHERE ${predicate})`;
   }
 
   /** A built-in column's comparison value, checked (timestamps normalised to carry a zone). */

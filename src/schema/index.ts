@@ -14,3 +14,4 @@ export { EntityDefinitionError } from './definition-error.js';
 export { fieldKind, type FieldKind } from './field-kind.js';
 export { compileValidator, type RecordValidator } from './validator.js';
 export { MAX_IMPORT_RECORDS, parseImportFile } from './import-file.js';
+export { indexedFields } from './indexed-fields.js';

@@ -49,16 +49,18 @@ export const MAX_BATCH = 500;
 
 const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 // Apps do `new Date(created_date + 'Z')`, so timestamps leave zone-less, in UTC, with microseconds.
+// The formatted timestamps get their own names: an output column called created_date would capture
+// `ORDER BY created_date` and sort every matching row by text instead of walking the index.
 const columns = (table = '') =>
-  `${table}id, ${timestamp(`${table}created_date`)} AS created_date, ${timestamp(`${table}updated_date`)} AS updated_date, ` +
+  `${table}id, ${timestamp(`${table}created_date`)} AS created_text, ${timestamp(`${table}updated_date`)} AS updated_text, ` +
   `${table}created_by, ${table}created_by_id, ${table}data`;
 const COLUMNS = columns();
 
 function toRecord(row: Row): EntityRecord {
   return {
     id: row.id as string,
-    created_date: row.created_date,
-    updated_date: row.updated_date,
+    created_date: row.created_text,
+    updated_date: row.updated_text,
     created_by: row.created_by ?? null,
     created_by_id: row.created_by_id ?? null,
     is_sample: false,

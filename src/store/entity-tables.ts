@@ -1,6 +1,7 @@
 // One table per entity in the app's own schema: built-in columns plus the fields as `data jsonb`.
 // Schema changes need no rewrite; indexes serve the default sort, creator filters and JSON containment.
 
+import { createHash } from 'node:crypto';
 import { Database, quoteIdent } from './database.js';
 
 export function appSchemaName(appId: string): string {
@@ -16,8 +17,12 @@ export async function ensureAppSchema(db: Database, appId: string): Promise<void
   await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(appSchemaName(appId))}`);
 }
 
-/** Creates the entity's table and indexes if missing; safe to run on every start and reload. */
-export async function ensureEntityTable(db: Database, appId: string, entity: string): Promise<void> {
+/**
+ * Creates the entity's table and indexes if missing; safe to run on every start and reload.
+ * `indexedFields` get expression indexes on `(data->'field')`, the exact expression equality filters compile to,
+ * which also gives the planner statistics on those fields.
+ */
+export async function ensureEntityTable(db: Database, appId: string, entity: string, indexedFields: string[] = []): Promise<void> {
   const table = tableRef(appId, entity);
   // Index names are derived from the entity name, which is validated (≤ 63 chars, \w).
   const index = (suffix: string) => quoteIdent(`${entity.slice(0, 40)}_${suffix}`);
@@ -36,6 +41,11 @@ export async function ensureEntityTable(db: Database, appId: string, entity: str
     `CREATE INDEX IF NOT EXISTS ${index('creator_id')} ON ${table} (created_by_id)`,
     `CREATE INDEX IF NOT EXISTS ${index('data')} ON ${table} USING gin (data jsonb_path_ops)`,
   ];
+  for (const field of indexedFields) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field)) throw new Error(`Refusing to index field ${JSON.stringify(field)}`);
+    const name = `f_${field.slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 6)}`;
+    statements.push(`CREATE INDEX IF NOT EXISTS ${index(name)} ON ${table} ((data->'${field}'))`);
+  }
   // Users sign in by email, which must therefore be unique per app, whatever its case.
   if (entity === 'User') {
     statements.push(`CREATE UNIQUE INDEX IF NOT EXISTS ${index('email')} ON ${table} (lower(data->>'email'))`);

@@ -3,7 +3,7 @@
 
 import { notFound } from '../errors.js';
 import { entityFields } from '../query/index.js';
-import { EntityDefinition, compileValidator, fieldKind, normaliseEntityDefinition } from '../schema/index.js';
+import { EntityDefinition, compileValidator, fieldKind, indexedFields, normaliseEntityDefinition } from '../schema/index.js';
 import { Database, EntityTable, ensureAppSchema, ensureEntityTable, tableRef, upsertApp } from '../store/index.js';
 
 export interface AppSettings {
@@ -37,7 +37,7 @@ export class AppRuntime {
     const all = definitions.some((d) => d.name === 'User') ? definitions : [...definitions, BUILT_IN_USER];
     const tables = new Map<string, EntityTable>();
     for (const definition of all) {
-      await ensureEntityTable(this.db, this.id, definition.name);
+      await ensureEntityTable(this.db, this.id, definition.name, indexedFields(definition));
       tables.set(definition.name, {
         name: definition.name,
         ref: tableRef(this.id, definition.name),
