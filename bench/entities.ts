@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { readEntities } from '../src/project/load.js';
 import { SqlParams, compileFilter, compileSort, entityFields, orderBy } from '../src/query/index.js';
-import { compileValidator, fieldKind } from '../src/schema/index.js';
+import { compileValidator, fieldKind, indexedFields } from '../src/schema/index.js';
+import { Database, ensureAppSchema, ensureEntityTable, openPglite } from '../src/store/index.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
@@ -333,7 +333,7 @@ async function taskDefinition() {
 
 async function compileStatements(): Promise<Statements> {
   const task = await taskDefinition();
-  const fields = entityFields((p) => fieldKind(task, p));
+  const fields = entityFields((p) => fieldKind(task, p), new Set(indexedFields(task)));
   return {
     point: (ref) => `SELECT ${COLUMNS} FROM ${ref} WHERE id = $1`,
     filter: (ref) => {
@@ -574,28 +574,17 @@ async function benchPglite(statements: Statements): Promise<DbReport> {
   }
   console.log('  raw driver: @electric-sql/pglite in memory, in the bench process');
   report.raw = {};
-  let pg: PGlite | undefined;
+  let pg: Database | undefined;
   const close = onCleanup('close raw PGlite', async () => {
     await pg?.close();
   });
   try {
-    pg = await PGlite.create('memory://');
-    await pg.exec(`SET TIME ZONE 'UTC'`);
+    // The store's own adapter and table definition, so the ceiling reads the same table and indexes.
+    pg = await openPglite(undefined);
     const appId = '0123456789abcdef01234567';
     const ref = tableRefOf(appId);
-    await pg.exec(`
-      CREATE SCHEMA "app_${appId}";
-      CREATE TABLE ${ref} (
-        id text PRIMARY KEY,
-        created_date timestamptz NOT NULL DEFAULT now(),
-        updated_date timestamptz NOT NULL DEFAULT now(),
-        created_by text,
-        created_by_id text,
-        data jsonb NOT NULL DEFAULT '{}'
-      );
-      CREATE INDEX "Task_created" ON ${ref} (created_date, id);
-      CREATE INDEX "Task_data" ON ${ref} USING gin (data jsonb_path_ops);
-    `);
+    await ensureAppSchema(pg, appId);
+    await ensureEntityTable(pg, appId, 'Task', indexedFields(await taskDefinition()));
     // The stored data is what the server's validator makes of the records (defaults filled in).
     const validator = compileValidator(await taskDefinition());
     const ids: string[] = [];

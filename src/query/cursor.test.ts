@@ -1,19 +1,9 @@
 // Opaque page cursors and the canonical description of a walk they carry.
 
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../errors.js';
+import { badRequestOf } from '../../test/support/errors.js';
 import { decodeCursor, describeWalk, encodeCursor } from './index.js';
 
-function expect400(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ status: 400, code: 'bad_request' });
-    return;
-  }
-  throw new Error('expected a 400 HttpError');
-}
 
 describe('cursors', () => {
   it('round-trip their walk, key and id', () => {
@@ -43,7 +33,9 @@ describe('cursors', () => {
     ['a number', 5],
     ['an object', { walk: 'w', key: 1 }],
     ['undefined', undefined],
-  ])('%s is a 400', (_name, cursor) => expect400(() => decodeCursor(cursor)));
+  ])('%s is a 400', (_name, cursor) => {
+    badRequestOf(() => decodeCursor(cursor));
+  });
 });
 
 describe('describeWalk', () => {

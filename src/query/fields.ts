@@ -76,8 +76,12 @@ function nest(segments: string[], value: unknown): unknown {
   return segments.reduceRight<unknown>((inner, segment) => ({ [segment]: inner }), value);
 }
 
-/** Resolves record fields: built-ins to columns, the rest into the `data` column. */
-export function entityFields(kinds: FieldKinds = unknownKinds): FieldResolver {
+/**
+ * Resolves record fields: built-ins to columns, the rest into the `data` column.
+ * Equality on an `indexed` field (one with an expression index on `data->'field'`) compares that
+ * expression, which the index serves and has statistics for; other fields use containment on the GIN index.
+ */
+export function entityFields(kinds: FieldKinds = unknownKinds, indexed: ReadonlySet<string> = new Set()): FieldResolver {
   return {
     resolve(path) {
       const column = builtinColumn(path);
@@ -86,6 +90,7 @@ export function entityFields(kinds: FieldKinds = unknownKinds): FieldResolver {
       const sql = jsonPath('data', segments);
       const throughArray = segments.slice(0, -1).some((_, i) => kinds(segments.slice(0, i + 1).join('.')) === 'array');
       if (throughArray) return { type: 'json', kind: kinds(path), sql, candidates: laxPathValues('data', segments) };
+      if (indexed.has(path)) return { type: 'json', kind: kinds(path), sql };
       return { type: 'json', kind: kinds(path), sql, containment: (value) => nest(segments, value) };
     },
   };

@@ -1,13 +1,10 @@
 // The filter language, executed: every query is compiled and run on an embedded PostgreSQL (PGlite),
 // and its result is compared with what MongoDB returns for the same query, written as a JS predicate.
 
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../errors.js';
+import { openRecordsTable } from '../../test/support/pglite.js';
+import { badRequestOf } from '../../test/support/errors.js';
 import { compileFilter, compileSort, entityFields, orderBy, parseQueryParam, SqlParams } from './index.js';
 import type { FieldKinds, ValueKind } from './index.js';
 
@@ -70,40 +67,11 @@ const SCHEMA: Record<string, ValueKind> = {
 };
 const schemaKinds: FieldKinds = (path) => SCHEMA[path] ?? 'unknown';
 
-/**
- * One in-memory PGlite for this file. A fresh PGlite spends most of its start-up running initdb, so the
- * initialised data directory is cached in the OS temp directory (keyed by the PGlite build) and reused.
- */
-async function openDatabase(): Promise<PGlite> {
-  const build = statSync(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  const cache = join(tmpdir(), `homebase-query-tests-pglite-${build.size}-${Math.round(build.mtimeMs)}.tar`);
-  try {
-    return await PGlite.create({ loadDataDir: new Blob([readFileSync(cache)]) });
-  } catch {
-    // no usable cache yet: start from scratch and leave one for the next run
-  }
-  const fresh = await PGlite.create();
-  const dump = await fresh.dumpDataDir('none');
-  const partial = `${cache}.${process.pid}`;
-  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-  renameSync(partial, cache);
-  return fresh;
-}
 
 let db: PGlite;
 
 beforeAll(async () => {
-  db = await openDatabase();
-  await db.exec(`
-    SET TIME ZONE 'UTC';
-    CREATE TABLE t (id text primary key, created_date timestamptz, updated_date timestamptz,
-                    created_by text, created_by_id text, data jsonb not null);
-  `);
-  for (const r of SEED) {
-    await db.query('INSERT INTO t VALUES ($1, $2, $2, $3, $4, $5::jsonb)', [
-      r.id, r.created_date, r.created_by, r.created_by && `id-${r.created_by}`, JSON.stringify(r.data),
-    ]);
-  }
+  db = await openRecordsTable(SEED);
 });
 afterAll(() => db.close());
 
@@ -133,17 +101,6 @@ async function expectMatches(query: unknown, predicate: (d: Data, r: Rec) => boo
   expect(keep(actual)).toEqual(keep(where(predicate)));
 }
 
-function badRequestOf(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(400);
-    expect((error as HttpError).code).toBe('bad_request');
-    return error as HttpError;
-  }
-  throw new Error('expected a 400 HttpError');
-}
 const compile = (query: unknown, kinds?: FieldKinds) => {
   const params = new SqlParams();
   return { sql: compileFilter(query, entityFields(kinds), params), params: params.values };

@@ -243,10 +243,14 @@ class FilterCompiler {
   private rangeValue(ref: FieldRef, sqlOperator: string, value: unknown): string {
     if (ref.type === 'column') return `${ref.sql} ${sqlOperator} ${this.columnValue(ref, value)}`;
     if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
-      // Type-bracketed as in MongoDB: numbers compare with numbers, strings with strings.
+      // Type-bracketed as in MongoDB: numbers compare with numbers, strings with strings. Where the
+      // schema already fixes the field's type the bracket is implied, and leaving it out keeps the
+      // planner's estimate (from the field's statistics) intact.
       const jsonType = typeof value;
       const bound = this.params.json(value);
-      const test = (sql: string) => `(jsonb_typeof(${sql}) = '${jsonType}' AND ${sql} ${sqlOperator} ${bound})`;
+      const implied = ref.kind === jsonType;
+      const test = (sql: string) =>
+        implied ? `${sql} ${sqlOperator} ${bound}` : `(jsonb_typeof(${sql}) = '${jsonType}' AND ${sql} ${sqlOperator} ${bound})`;
       return mayBeArray(ref) ? `(${test(ref.sql)} OR ${this.anyElement(ref.sql, test)})` : test(ref.sql);
     }
     throw badRequest(`Range operators take a number, string or boolean, not ${JSON.stringify(value)?.slice(0, 40)}`);

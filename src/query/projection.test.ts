@@ -1,19 +1,9 @@
 // The `fields` parameter: parsing the list and picking those fields out of records.
 
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../errors.js';
+import { badRequestOf } from '../../test/support/errors.js';
 import { parseFields, project } from './index.js';
 
-function expect400(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ status: 400, code: 'bad_request' });
-    return;
-  }
-  throw new Error('expected a 400 HttpError');
-}
 
 const record = {
   id: 'r1',
@@ -34,11 +24,11 @@ describe('parseFields', () => {
   });
   it('rejects invalid names and non-lists', () => {
     for (const bad of ['a b', 'title,data->>x', "x'; drop table t;--", '__proto__', 'a..b', 'a.b.c.d.e.f.g.h.i', '$where']) {
-      expect400(() => parseFields(bad));
+      badRequestOf(() => parseFields(bad));
     }
-    expect400(() => parseFields(5));
-    expect400(() => parseFields({ title: 1 }));
-    expect400(() => parseFields(['title', 5]));
+    badRequestOf(() => parseFields(5));
+    badRequestOf(() => parseFields({ title: 1 }));
+    badRequestOf(() => parseFields(['title', 5]));
   });
 });
 

@@ -1,13 +1,10 @@
 // Ordering, paging, distinct values and aggregates, executed on an embedded PostgreSQL (PGlite).
 // Expected answers are computed from the seed in plain JS, so each test states the rule it checks.
 
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../errors.js';
+import { openRecordsTable } from '../../test/support/pglite.js';
+import { badRequestOf } from '../../test/support/errors.js';
 import {
   after,
   compileAggregate,
@@ -79,54 +76,14 @@ const SCHEMA: Record<string, ValueKind> = {
 const schemaKinds: FieldKinds = (path) => SCHEMA[path] ?? 'unknown';
 const fields = entityFields(schemaKinds);
 
-/**
- * One in-memory PGlite for this file. A fresh PGlite spends most of its start-up running initdb, so the
- * initialised data directory is cached in the OS temp directory (keyed by the PGlite build) and reused.
- */
-async function openDatabase(): Promise<PGlite> {
-  const build = statSync(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  const cache = join(tmpdir(), `homebase-query-tests-pglite-${build.size}-${Math.round(build.mtimeMs)}.tar`);
-  try {
-    return await PGlite.create({ loadDataDir: new Blob([readFileSync(cache)]) });
-  } catch {
-    // no usable cache yet: start from scratch and leave one for the next run
-  }
-  const fresh = await PGlite.create();
-  const dump = await fresh.dumpDataDir('none');
-  const partial = `${cache}.${process.pid}`;
-  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-  renameSync(partial, cache);
-  return fresh;
-}
 
 let db: PGlite;
 
 beforeAll(async () => {
-  db = await openDatabase();
-  await db.exec(`
-    SET TIME ZONE 'UTC';
-    CREATE TABLE t (id text primary key, created_date timestamptz, updated_date timestamptz,
-                    created_by text, created_by_id text, data jsonb not null);
-  `);
-  for (const r of SEED) {
-    await db.query('INSERT INTO t VALUES ($1, $2, $2, $3, $4, $5::jsonb)', [
-      r.id, r.created_date, r.created_by, r.created_by && `id-${r.created_by}`, JSON.stringify(r.data),
-    ]);
-  }
+  db = await openRecordsTable(SEED);
 });
 afterAll(() => db.close());
 
-function badRequestOf(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(400);
-    expect((error as HttpError).code).toBe('bad_request');
-    return error as HttpError;
-  }
-  throw new Error('expected a 400 HttpError');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sorting and keyset pagination

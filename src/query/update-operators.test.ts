@@ -1,23 +1,12 @@
 // updateMany's MongoDB update operators, applied in memory to one record's fields.
 
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../errors.js';
+import { badRequestOf } from '../../test/support/errors.js';
 import { applyUpdate, compileUpdate } from './index.js';
 
 const NOW = '2025-01-02T03:04:05.678000';
 const update = (fields: Record<string, unknown>, ops: unknown) => applyUpdate(fields, compileUpdate(ops), NOW);
 
-function badRequestOf(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(400);
-    expect((error as HttpError).code).toBe('bad_request');
-    return error as HttpError;
-  }
-  throw new Error('expected a 400 HttpError');
-}
 const rejected = (ops: unknown) => badRequestOf(() => compileUpdate(ops));
 const failsOn = (fields: Record<string, unknown>, ops: unknown) => badRequestOf(() => update(fields, ops));
 

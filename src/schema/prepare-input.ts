@@ -2,21 +2,14 @@
 // built-ins stripped, scalars coerced the way Base44 coerces them, and (on create) schema defaults filled in.
 
 import { badRequest } from '../errors.js';
+import { BUILTIN_FIELDS } from './definition.js';
 import { isPlainObject, type JsonObject } from './json-values.js';
 import type { Shape } from './property-schema.js';
 
 export const MAX_INPUT_DEPTH = 64;
 
 /** Top-level keys a client can never set; `_id` is Base44's storage key, stripped the same way. */
-export const STRIPPED_KEYS: ReadonlySet<string> = new Set([
-  'id',
-  'created_date',
-  'updated_date',
-  'created_by',
-  'created_by_id',
-  'is_sample',
-  '_id',
-]);
+export const STRIPPED_KEYS: ReadonlySet<string> = new Set([...BUILTIN_FIELDS, '_id']);
 
 export interface PrepareOptions {
   readonly applyDefaults: boolean;

@@ -7,7 +7,7 @@ import { translateDatabaseError } from './errors.js';
 
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   const pg = await PGlite.create(dataDir ?? 'memory://');
-  await pg.exec(`SET TIME ZONE 'UTC'`);
+  await pg.exec(`SET TIME ZONE 'UTC'; SET random_page_cost = 1.1`);
   const wrap = (target: Pick<PGlite, 'query'>): Sql => ({
     async query<T extends Row>(text: string, params: unknown[] = []) {
       try {

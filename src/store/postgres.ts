@@ -12,7 +12,9 @@ export interface PostgresOptions {
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const sql = postgres(url, {
     max: options.maxConnections ?? 10,
-    connection: { TimeZone: 'UTC', application_name: 'homebase' },
+    // Entity tables are small enough to stay in memory or on SSD, where random reads cost about what
+    // sequential ones do; the default (4) makes the planner shun the field indexes for counts.
+    connection: { TimeZone: 'UTC', application_name: 'homebase', random_page_cost: 1.1 },
     onnotice: () => {},
     prepare: true,
   });

@@ -37,11 +37,12 @@ export class AppRuntime {
     const all = definitions.some((d) => d.name === 'User') ? definitions : [...definitions, BUILT_IN_USER];
     const tables = new Map<string, EntityTable>();
     for (const definition of all) {
-      await ensureEntityTable(this.db, this.id, definition.name, indexedFields(definition));
+      const indexed = indexedFields(definition);
+      await ensureEntityTable(this.db, this.id, definition.name, indexed);
       tables.set(definition.name, {
         name: definition.name,
         ref: tableRef(this.id, definition.name),
-        fields: entityFields((path) => fieldKind(definition, path)),
+        fields: entityFields((path) => fieldKind(definition, path), new Set(indexed)),
         validator: compileValidator(definition),
       });
     }
