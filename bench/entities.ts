@@ -38,7 +38,7 @@ const CONFIG = QUICK
 const CONNECTIONS = 32;
 const BATCH = 500;
 // The server's PostgreSQL pool size (config databaseConnections default); the raw driver gets the same.
-const PG_POOL = 10;
+const PG_POOL = 8;
 
 /** Parse Server 9 on PostgreSQL, same kind of machine (req/s). Targets: ≥ 3× each, on PostgreSQL. */
 const PARSE_REFERENCE: Record<string, number> = { get: 2_900, filter: 1_700, count: 1_400, create: 1_900, update: 2_100 };
