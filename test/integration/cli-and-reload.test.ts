@@ -189,6 +189,21 @@ describe('on pglite, the homebase command line', () => {
     expect(devFile).toMatchObject({ url: url(), appId, serviceToken: expect.any(String) });
   });
 
+  it('homebase dev notices a new entity file by itself and serves it', async () => {
+    await writeFile(
+      path.join(dir, 'base44', 'entities', 'memo.jsonc'),
+      '{ "name": "Memo", "type": "object", "properties": { "text": { "type": "string" } }, "required": ["text"] }',
+    );
+    const client = createClient({ serverUrl: url(), appId, analytics: { enabled: false } } as Parameters<typeof createClient>[0]);
+    // The watcher debounces and reloads on its own; poll the observable outcome, bounded by the test timeout.
+    let created: Rec | undefined;
+    while (!created) {
+      created = (await client.entities.Memo.create({ text: 'hello' }).catch(() => undefined)) as Rec | undefined;
+      if (!created) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(created).toMatchObject({ text: 'hello' });
+  });
+
   it('homebase token --service prints the service token, which works', async () => {
     const devFile = JSON.parse(await readFile(path.join(dir, '.homebase', 'dev.json'), 'utf8')) as { serviceToken: string };
     const { stdout } = await homebase('token', '--service', '--dir', dir);
