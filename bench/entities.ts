@@ -13,7 +13,7 @@ import postgres from 'postgres';
 import { readEntities } from '../src/project/load.js';
 import { SqlParams, compileFilter, compileSort, entityFields, orderBy } from '../src/query/index.js';
 import { compileValidator, fieldKind, indexedFields } from '../src/schema/index.js';
-import { Database, ensureAppSchema, ensureEntityTable, openPglite } from '../src/store/index.js';
+import { Database, RECORD_COLUMNS, ensureAppSchema, ensureEntityTable, openPglite } from '../src/store/index.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
@@ -320,9 +320,7 @@ interface Statements {
   filter: (ref: string) => { text: string; params: unknown[] };
 }
 
-const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
-// Same select list as src/store/entity-repository.ts (COLUMNS there).
-const COLUMNS = `id, ${timestamp('created_date')} AS created_date, ${timestamp('updated_date')} AS updated_date, created_by, created_by_id, data`;
+const COLUMNS = RECORD_COLUMNS;
 
 async function taskDefinition() {
   const { entities } = await readEntities(path.join(EXAMPLE, 'base44', 'entities'));

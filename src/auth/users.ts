@@ -2,6 +2,7 @@
 // Users are records of the app's User entity; their credentials live apart, in the platform schema.
 
 import { z } from 'zod';
+import type { AccessUser } from '../access/index.js';
 import { HttpError, badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
 import { AppRuntime } from '../tenancy/index.js';
 import { Database, EntityRecord, EntityRepository, findLogin, savePasswordHash } from '../store/index.js';
@@ -51,7 +52,7 @@ export class UserService {
     };
     try {
       return await this.db.transaction(async (tx) => {
-        const [user] = await this.records.bulkCreate(app.entity('User'), [fields], null, tx);
+        const [user] = await this.records.bulkCreate(app.entity('User'), [fields], null, {}, tx);
         await savePasswordHash(tx, app.id, user.id, passwordHash);
         return user;
       });
@@ -100,6 +101,19 @@ export class UserService {
       Object.entries(input).filter(([key]) => !PROTECTED_USER_FIELDS.includes(key)),
     );
     return this.records.update(app.entity('User'), user.userId, changes);
+  }
+
+  /** The caller as access rules see them: their whole user record, custom fields included; null when anonymous. */
+  async accessUser(app: AppRuntime, principal: Principal): Promise<AccessUser | null> {
+    const user = principal.kind === 'user' ? principal : principal.kind === 'service' ? principal.onBehalfOf : undefined;
+    if (!user) return null;
+    try {
+      return (await this.records.get(app.entity('User'), user.userId)) as unknown as AccessUser;
+    } catch (error) {
+      // A valid token whose user was deleted no longer stands for anyone.
+      if (error instanceof HttpError && error.status === 404) throw unauthorized('This user no longer exists');
+      throw error;
+    }
   }
 
   private actingUser(principal: Principal): UserPrincipal {

@@ -7,6 +7,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import { z } from 'zod';
+import { AccessRuleError, compileAccess } from '../access/index.js';
 import { EntityDefinition, EntityDefinitionError, parseEntityDefinition } from '../schema/index.js';
 
 export interface ProjectProblem {
@@ -76,6 +77,13 @@ export async function readEntities(entitiesDir: string): Promise<{ entities: Ent
   for (const file of files) {
     try {
       const definition = parseEntityDefinition(await readFile(path.join(entitiesDir, file), 'utf8'), file);
+      // Invalid rules make the whole entity unavailable: an entity never falls open.
+      try {
+        compileAccess(definition);
+      } catch (error) {
+        if (error instanceof AccessRuleError) throw new EntityDefinitionError(file, error.message);
+        throw error;
+      }
       const twin = entities.find((e) => e.name === definition.name);
       if (twin) throw new EntityDefinitionError(file, `entity ${definition.name} is defined twice`);
       entities.push(definition);

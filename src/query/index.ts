@@ -14,3 +14,4 @@ export { compileUpdate, applyUpdate } from './update-operators.js';
 export type { UpdatePlan } from './update-operators.js';
 export { compileAggregate, compileDistinct, MAX_AGGREGATE_ROWS } from './aggregate.js';
 export type { AggregatePlan } from './aggregate.js';
+export { compileMatcher, matchesFilter, type Matcher } from './matcher.js';

@@ -247,6 +247,8 @@ const CHECKS: Record<string, (operand: unknown) => void> = {
 
 export interface UpdatePlan {
   steps: { apply: Apply; path: string[]; operand: unknown }[];
+  /** Top-level fields the plan reads or writes, `$rename` targets included (access checks judge these). */
+  fields: string[];
 }
 
 function checkWritable(field: string, path: string[]): void {
@@ -295,7 +297,7 @@ export function compileUpdate(update: unknown): UpdatePlan {
       steps.push({ apply, path, operand });
     }
   }
-  return { steps };
+  return { steps, fields: [...new Set(touched.map((t) => t.path[0]))] };
 }
 
 /** A new copy of `fields` with the plan applied; `now` is the server time for `$currentDate`. */

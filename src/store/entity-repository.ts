@@ -1,5 +1,5 @@
 // Reads and writes entity records: each SDK entity method is one function here, one or two statements each.
-// Filters, sorts and updates come compiled from query/; a caller's scope (access rules) is ANDed into every statement.
+// Filters, sorts and updates come compiled from query/; the caller's view (access rules) is compiled into every statement.
 
 import { badRequest, HttpError, notFound, validationFailed } from '../errors.js';
 import {
@@ -35,8 +35,30 @@ export interface EntityTable {
   validator: RecordValidator;
 }
 
-/** A predicate the caller may see or touch, ANDed into every statement (access rules, the User entity's self rule). */
+/** A SQL predicate over the entity's rows; its values are bound through `params`. */
 export type Scope = (params: SqlParams) => string;
+
+/**
+ * What one caller may see and touch of an entity for one operation; absent parts mean "everything".
+ * Access rules become this view, so they are part of each statement rather than a filter applied afterwards.
+ */
+export interface CallerView {
+  /** Rows the caller may act on, ANDed into every statement. */
+  rows?: Scope;
+  /** The caller's view of fields for filters, sorts, distinct and aggregates: unreadable fields read as absent. */
+  fields?: (params: SqlParams) => FieldResolver;
+  /** Replaces the `data` column (`column`) in returned records, leaving out fields the caller may not read on each row. */
+  data?: (params: SqlParams, column: string) => string;
+  /** Throws when the caller may not create this record (built-ins included). */
+  checkCreate?: (record: Record<string, unknown>, givenFields: string[]) => void;
+  /**
+   * Throws when the caller may not change these fields of this stored record. `readsCurrent` is set for
+   * update operators, whose outcome depends on the stored values (`$inc`, `$rename`...).
+   */
+  checkUpdate?: (stored: EntityRecord, changedFields: string[], readsCurrent: boolean) => void;
+}
+
+const EVERYTHING: CallerView = {};
 
 export interface Creator {
   id: string;
@@ -51,10 +73,17 @@ const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YY
 // Apps do `new Date(created_date + 'Z')`, so timestamps leave zone-less, in UTC, with microseconds.
 // The formatted timestamps get their own names: an output column called created_date would capture
 // `ORDER BY created_date` and sort every matching row by text instead of walking the index.
-const columns = (table = '') =>
+const columns = (table = '', data = `${table}data`) =>
   `${table}id, ${timestamp(`${table}created_date`)} AS created_text, ${timestamp(`${table}updated_date`)} AS updated_text, ` +
-  `${table}created_by, ${table}created_by_id, ${table}data`;
-const COLUMNS = columns();
+  `${table}created_by, ${table}created_by_id, ${data} AS data`;
+/** The select list of a record as the repository reads it (the benchmark's raw-driver ceiling uses it too). */
+export const RECORD_COLUMNS = columns();
+const COLUMNS = RECORD_COLUMNS;
+
+/** Returned columns as this caller may see them; `table` qualifies names where a statement joins another source. */
+function visibleColumns(view: CallerView, params: SqlParams, table = ''): string {
+  return columns(table, view.data?.(params, `${table}data`));
+}
 
 function toRecord(row: Row): EntityRecord {
   return {
@@ -73,9 +102,13 @@ function fieldsOf(record: EntityRecord): Record<string, unknown> {
   return fields;
 }
 
-function where(table: EntityTable, query: unknown, scope: Scope | undefined, params: SqlParams): string {
-  const filter = compileFilter(query, table.fields, params);
-  return scope ? `(${filter}) AND (${scope(params)})` : filter;
+function where(table: EntityTable, query: unknown, view: CallerView, params: SqlParams): string {
+  const filter = compileFilter(query, view.fields?.(params) ?? table.fields, params);
+  return view.rows ? `(${filter}) AND (${view.rows(params)})` : filter;
+}
+
+function idFilter(id: string, view: CallerView, params: SqlParams): string {
+  return `id = ${params.add(id)}${view.rows ? ` AND (${view.rows(params)})` : ''}`;
 }
 
 /** Re-throws a validation failure with each field name prefixed, so a batch error names its record. */
@@ -153,19 +186,19 @@ function resumeWalk<W extends object>(cursor: string | undefined, requested: Par
 export class EntityRepository {
   constructor(private readonly db: Database) {}
 
-  async list(table: EntityTable, options: ListOptions, scope?: Scope): Promise<Record<string, unknown>[]> {
+  async list(table: EntityTable, options: ListOptions, view: CallerView = EVERYTHING): Promise<Record<string, unknown>[]> {
     const params = new SqlParams();
-    const filter = where(table, options.query, scope, params);
-    const sort = compileSort(options.sort, table.fields);
+    const filter = where(table, options.query, view, params);
+    const sort = compileSort(options.sort, view.fields?.(params) ?? table.fields);
     const rows = await this.db.query(
-      `SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter} ORDER BY ${orderBy(sort)} ` +
+      `SELECT ${visibleColumns(view, params)} FROM ${table.ref} WHERE ${filter} ORDER BY ${orderBy(sort)} ` +
         `LIMIT ${params.add(options.limit)} OFFSET ${params.add(options.skip)}`,
       params.values,
     );
     return rows.map((row) => project(toRecord(row), options.fields));
   }
 
-  async page(table: EntityTable, options: PageOptions, scope?: Scope): Promise<Page<Record<string, unknown>>> {
+  async page(table: EntityTable, options: PageOptions, view: CallerView = EVERYTHING): Promise<Page<Record<string, unknown>>> {
     const sortText = typeof options.sort === 'string' && options.sort !== '' ? options.sort : undefined;
     const { walk, state } = resumeWalk<RecordWalk>(options.cursor, {
       q: options.query,
@@ -173,14 +206,15 @@ export class EntityRepository {
       fields: options.fields,
     });
     const params = new SqlParams();
-    const sort = compileSort(walk.sort, table.fields);
-    let filter = where(table, walk.q, scope, params);
+    const sort = compileSort(walk.sort, view.fields?.(params) ?? table.fields);
+    let filter = where(table, walk.q, view, params);
     if (state) {
       if (typeof state.id !== 'string') throw badRequest('Invalid cursor');
       filter = `${filter} AND ${after(sort, state.key, state.id, params)}`;
     }
     const rows = await this.db.query(
-      `SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter} ORDER BY ${orderBy(sort)} LIMIT ${params.add(options.limit + 1)}`,
+      `SELECT ${visibleColumns(view, params)} FROM ${table.ref} WHERE ${filter} ORDER BY ${orderBy(sort)} ` +
+        `LIMIT ${params.add(options.limit + 1)}`,
       params.values,
     );
     const records = rows.slice(0, options.limit).map(toRecord);
@@ -195,14 +229,16 @@ export class EntityRepository {
   }
 
   private cursorAfter(walk: RecordWalk, sort: Sort, last: EntityRecord): string {
+    // The key comes from the record as the caller sees it, so a cursor never carries a hidden value.
     return encodeCursor({ walk: describeWalk(walk as unknown as Record<string, unknown>), key: sortKeyOf(sort, last), id: last.id });
   }
 
-  async distinct(table: EntityTable, options: DistinctOptions, scope?: Scope): Promise<Page<unknown>> {
+  async distinct(table: EntityTable, options: DistinctOptions, view: CallerView = EVERYTHING): Promise<Page<unknown>> {
     const { walk, state } = resumeWalk<DistinctWalk>(options.cursor, { q: options.query, distinct: options.field });
     const params = new SqlParams();
-    const filter = where(table, walk.q, scope, params);
-    const statement = compileDistinct(walk.distinct, table.fields, params).select(table.ref, filter, state?.key, options.limit);
+    const fields = view.fields?.(params) ?? table.fields;
+    const filter = where(table, walk.q, view, params);
+    const statement = compileDistinct(walk.distinct, fields, params).select(table.ref, filter, state?.key, options.limit);
     const rows = await this.db.query<{ value: unknown }>(statement, params.values);
     const values = rows.slice(0, options.limit).map((r) => r.value);
     const hasMore = rows.length > options.limit;
@@ -216,9 +252,9 @@ export class EntityRepository {
     };
   }
 
-  async count(table: EntityTable, query: unknown, scope?: Scope): Promise<number> {
+  async count(table: EntityTable, query: unknown, view: CallerView = EVERYTHING): Promise<number> {
     const params = new SqlParams();
-    const filter = where(table, query, scope, params);
+    const filter = where(table, query, view, params);
     const [row] = await this.db.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM ${table.ref} WHERE ${filter}`,
       params.values,
@@ -226,62 +262,82 @@ export class EntityRepository {
     return row.count;
   }
 
-  async aggregate(table: EntityTable, spec: unknown, scope?: Scope): Promise<{ rows: Row[]; truncated: boolean }> {
+  async aggregate(table: EntityTable, spec: unknown, view: CallerView = EVERYTHING): Promise<{ rows: Row[]; truncated: boolean }> {
     const params = new SqlParams();
-    const plan: AggregatePlan = compileAggregate(spec, table.fields, params);
-    const filter = scope ? `(${plan.where}) AND (${scope(params)})` : plan.where;
+    const plan: AggregatePlan = compileAggregate(spec, view.fields?.(params) ?? table.fields, params);
+    const filter = view.rows ? `(${plan.where}) AND (${view.rows(params)})` : plan.where;
     const rows = await this.db.query(plan.statement(table.ref, filter), params.values);
     return { rows: rows.slice(0, plan.limit), truncated: rows.length > plan.limit };
   }
 
-  async get(table: EntityTable, id: string, scope?: Scope): Promise<EntityRecord> {
+  async get(table: EntityTable, id: string, view: CallerView = EVERYTHING): Promise<EntityRecord> {
     const params = new SqlParams();
-    const filter = scope ? `id = ${params.add(id)} AND (${scope(params)})` : `id = ${params.add(id)}`;
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter}`, params.values);
+    const columns = visibleColumns(view, params);
+    const [row] = await this.db.query(`SELECT ${columns} FROM ${table.ref} WHERE ${idFilter(id, view, params)}`, params.values);
     if (!row) throw notFound(`${table.name} ${id} not found`);
     return toRecord(row);
   }
 
-  async create(table: EntityTable, input: unknown, creator: Creator | null): Promise<EntityRecord> {
-    const fields = table.validator.create(input);
-    const [row] = await this.db.query(
-      `INSERT INTO ${table.ref} (id, created_by, created_by_id, data) VALUES ($1, $2, $3, $4::text::jsonb) RETURNING ${COLUMNS}`,
-      [newId(), creator?.email ?? null, creator?.id ?? null, JSON.stringify(fields)],
-    );
-    return toRecord(row);
+  async create(table: EntityTable, input: unknown, creator: Creator | null, view: CallerView = EVERYTHING): Promise<EntityRecord> {
+    const [record] = await this.insert(this.db, table, [input], [table.validator.create(input)], creator, view);
+    return record;
   }
 
-  async bulkCreate(table: EntityTable, inputs: unknown, creator: Creator | null, tx: Sql = this.db): Promise<EntityRecord[]> {
+  async bulkCreate(
+    table: EntityTable,
+    inputs: unknown,
+    creator: Creator | null,
+    view: CallerView = EVERYTHING,
+    tx: Sql = this.db,
+  ): Promise<EntityRecord[]> {
     if (!Array.isArray(inputs)) throw badRequest('bulkCreate takes an array of records');
     if (inputs.length === 0) return [];
-    const rows = validateEach(inputs, (input) => table.validator.create(input), (i) => `[${i}]`).map((data) => ({
-      id: newId(),
-      created_by: creator?.email ?? null,
-      created_by_id: creator?.id ?? null,
-      data,
-    }));
+    const fields = validateEach(inputs, (input) => table.validator.create(input), (i) => `[${i}]`);
+    return this.insert(tx, table, inputs, fields, creator, view);
+  }
+
+  /** Inserts validated records in one statement, after the caller's create checks. */
+  private async insert(
+    tx: Sql,
+    table: EntityTable,
+    inputs: unknown[],
+    fields: Record<string, unknown>[],
+    creator: Creator | null,
+    view: CallerView,
+  ): Promise<EntityRecord[]> {
+    const rows = fields.map((data, i) => {
+      const row = { id: newId(), created_by: creator?.email ?? null, created_by_id: creator?.id ?? null, data };
+      view.checkCreate?.({ ...data, id: row.id, created_by: row.created_by, created_by_id: row.created_by_id }, givenFields(inputs[i]));
+      return row;
+    });
+    const params = new SqlParams();
+    const source = params.json(rows);
     const inserted = await tx.query(
       `INSERT INTO ${table.ref} (id, created_by, created_by_id, data) ` +
-        `SELECT id, created_by, created_by_id, data FROM jsonb_to_recordset($1::text::jsonb) ` +
-        `AS input(id text, created_by text, created_by_id text, data jsonb) RETURNING ${COLUMNS}`,
-      [JSON.stringify(rows)],
+        `SELECT id, created_by, created_by_id, data FROM jsonb_to_recordset(${source}) ` +
+        `AS input(id text, created_by text, created_by_id text, data jsonb) RETURNING ${visibleColumns(view, params)}`,
+      params.values,
     );
     return inOrder(rows.map((r) => r.id), inserted.map(toRecord));
   }
 
-  async update(table: EntityTable, id: string, input: unknown, scope?: Scope): Promise<EntityRecord> {
+  async update(table: EntityTable, id: string, input: unknown, view: CallerView = EVERYTHING): Promise<EntityRecord> {
     const patch = table.validator.patch(input);
+    if (view.checkUpdate) {
+      return this.db.transaction(async (tx) => (await this.patchAll(tx, table, [{ id, patch }], view))[0]);
+    }
     const params = new SqlParams();
-    const filter = `id = ${params.add(id)}${scope ? ` AND (${scope(params)})` : ''}`;
+    const filter = idFilter(id, view, params);
     const [row] = await this.db.query(
-      `UPDATE ${table.ref} SET data = data || ${params.json(patch)}, updated_date = now() WHERE ${filter} RETURNING ${COLUMNS}`,
+      `UPDATE ${table.ref} SET data = data || ${params.json(patch)}, updated_date = now() WHERE ${filter} ` +
+        `RETURNING ${visibleColumns(view, params)}`,
       params.values,
     );
     if (!row) throw notFound(`${table.name} ${id} not found`);
     return toRecord(row);
   }
 
-  async bulkUpdate(table: EntityTable, inputs: unknown, scope?: Scope): Promise<EntityRecord[]> {
+  async bulkUpdate(table: EntityTable, inputs: unknown, view: CallerView = EVERYTHING): Promise<EntityRecord[]> {
     if (!Array.isArray(inputs)) throw badRequest('bulkUpdate takes an array of {id, ...fields}');
     if (inputs.length > MAX_BATCH) throw badRequest(`bulkUpdate takes at most ${MAX_BATCH} records`);
     if (inputs.length === 0) return [];
@@ -292,19 +348,19 @@ export class EntityRepository {
     });
     if (new Set(ids).size !== ids.length) throw badRequest('bulkUpdate lists the same id twice');
     const patches = validateEach(inputs, (input) => table.validator.patch(input), (i) => `[${i}]`);
-    return this.db.transaction((tx) => this.patchAll(tx, table, ids.map((id, i) => ({ id, patch: patches[i] })), scope));
+    return this.db.transaction((tx) => this.patchAll(tx, table, ids.map((id, i) => ({ id, patch: patches[i] })), view));
   }
 
   async updateMany(
     table: EntityTable,
     query: unknown,
     update: unknown,
-    scope?: Scope,
+    view: CallerView = EVERYTHING,
   ): Promise<{ success: true; updated: number; has_more: boolean }> {
     const plan = compileUpdate(update);
     return this.db.transaction(async (tx) => {
       const params = new SqlParams();
-      const filter = where(table, query, scope, params);
+      const filter = where(table, query, view, params);
       const rows = await tx.query(
         `SELECT ${COLUMNS} FROM ${table.ref} WHERE ${filter} ORDER BY id LIMIT ${params.add(MAX_BATCH + 1)} FOR UPDATE`,
         params.values,
@@ -314,7 +370,10 @@ export class EntityRepository {
         const now = new Date().toISOString();
         const data = validateEach(
           batch,
-          (record) => table.validator.patch(applyUpdate(fieldsOf(record), plan, now)),
+          (record) => {
+            view.checkUpdate?.(record, plan.fields, true);
+            return table.validator.patch(applyUpdate(fieldsOf(record), plan, now));
+          },
           (i) => batch[i].id,
         );
         await tx.query(
@@ -327,17 +386,16 @@ export class EntityRepository {
     });
   }
 
-  async delete(table: EntityTable, id: string, scope?: Scope): Promise<void> {
+  async delete(table: EntityTable, id: string, view: CallerView = EVERYTHING): Promise<void> {
     const params = new SqlParams();
-    const filter = `id = ${params.add(id)}${scope ? ` AND (${scope(params)})` : ''}`;
-    const rows = await this.db.query(`DELETE FROM ${table.ref} WHERE ${filter} RETURNING id`, params.values);
+    const rows = await this.db.query(`DELETE FROM ${table.ref} WHERE ${idFilter(id, view, params)} RETURNING id`, params.values);
     if (rows.length === 0) throw notFound(`${table.name} ${id} not found`);
   }
 
-  async deleteMany(table: EntityTable, query: unknown, scope?: Scope): Promise<number> {
+  async deleteMany(table: EntityTable, query: unknown, view: CallerView = EVERYTHING): Promise<number> {
     if (query === undefined || query === null) throw badRequest('deleteMany takes a query object');
     const params = new SqlParams();
-    const filter = where(table, query, scope, params);
+    const filter = where(table, query, view, params);
     const [row] = await this.db.query<{ deleted: number }>(
       `WITH removed AS (DELETE FROM ${table.ref} WHERE ${filter} RETURNING 1) SELECT count(*)::int AS deleted FROM removed`,
       params.values,
@@ -345,12 +403,17 @@ export class EntityRepository {
     return row.deleted;
   }
 
+  /**
+   * Creates or updates records by a key of their own. `view` is the caller's update view; `createView` checks the
+   * records it creates. Records the caller cannot update are invisible here, so their keys create new records.
+   */
   async upsert(
     table: EntityTable,
     inputs: unknown,
     key: unknown,
     creator: Creator | null,
-    scope?: Scope,
+    view: CallerView = EVERYTHING,
+    createView: CallerView = EVERYTHING,
   ): Promise<{ created: number; updated: number; records: EntityRecord[] }> {
     if (!Array.isArray(inputs)) throw badRequest('upsert takes an array of records');
     if (inputs.length > MAX_BATCH) throw badRequest(`upsert takes at most ${MAX_BATCH} records`);
@@ -363,19 +426,21 @@ export class EntityRepository {
     });
     const patches = validateEach(inputs, (input) => table.validator.patch(input), (i) => `[${i}]`);
     // The last record with a given key wins, as the SDK documents.
-    const byKey = new Map<string, { index: number; patch: Record<string, unknown> }>();
+    const byKey = new Map<string, Record<string, unknown>>();
     patches.forEach((patch, index) => {
       const values = keys.map((k) => patch[k]);
       if (values.some((v) => v === undefined || v === null)) throw badRequest(`Record [${index}] has no value for the key ${keys.join(', ')}`);
-      byKey.set(JSON.stringify(values), { index, patch });
+      byKey.set(JSON.stringify(values), patch);
     });
     return this.db.transaction(async (tx) => {
       // Serialises upserts on one table, so two concurrent calls cannot both create the same key.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`upsert:${table.ref}`]);
       const params = new SqlParams();
       const probes = params.json([...byKey.keys()].map((k) => Object.fromEntries(keys.map((name, i) => [name, JSON.parse(k)[i]]))));
+      const scoped = view.rows ? ` AND (${view.rows(params)})` : '';
       const existing = await tx.query(
-        `SELECT ${COLUMNS} FROM ${table.ref} WHERE data @> ANY(ARRAY(SELECT jsonb_array_elements(${probes}))) ORDER BY created_date, id`,
+        `SELECT ${COLUMNS} FROM ${table.ref} WHERE data @> ANY(ARRAY(SELECT jsonb_array_elements(${probes})))${scoped} ` +
+          `ORDER BY created_date, id`,
         params.values,
       );
       const found = new Map<string, EntityRecord>();
@@ -383,32 +448,51 @@ export class EntityRepository {
         const k = JSON.stringify(keys.map((name) => record[name]));
         if (!found.has(k)) found.set(k, record);
       }
-      const updates = [...byKey].filter(([k]) => found.has(k)).map(([k, v]) => ({ id: found.get(k)!.id, patch: v.patch }));
-      const creates = [...byKey].filter(([k]) => !found.has(k)).map(([, v]) => v.patch);
-      const updated = updates.length > 0 ? await this.patchAll(tx, table, updates, scope) : [];
-      const created = await this.bulkCreate(table, creates, creator, tx);
+      const updates = [...byKey].filter(([k]) => found.has(k)).map(([k, patch]) => ({ id: found.get(k)!.id, patch }));
+      const creates = [...byKey].filter(([k]) => !found.has(k)).map(([, patch]) => patch);
+      const updated = updates.length > 0 ? await this.patchAll(tx, table, updates, view) : [];
+      const created = await this.bulkCreate(table, creates, creator, createView, tx);
       return { created: created.length, updated: updated.length, records: [...updated, ...created] };
     });
   }
 
-  /** Merges validated patches into existing records, all or none: a missing record is a 404. */
-  private async patchAll(tx: Sql, table: EntityTable, changes: { id: string; patch: Record<string, unknown> }[], scope?: Scope) {
+  /** Merges validated patches into existing records, all or none: a missing (or hidden) record is a 404. */
+  private async patchAll(tx: Sql, table: EntityTable, changes: { id: string; patch: Record<string, unknown> }[], view: CallerView) {
+    const ids = changes.map((c) => c.id);
+    if (view.checkUpdate) {
+      const params = new SqlParams();
+      const list = params.json(ids);
+      const scoped = view.rows ? ` AND (${view.rows(params)})` : '';
+      const stored = await tx.query(
+        `SELECT ${COLUMNS} FROM ${table.ref} WHERE id IN (SELECT jsonb_array_elements_text(${list}))${scoped} FOR UPDATE`,
+        params.values,
+      );
+      const byId = new Map(stored.map((row) => [row.id as string, toRecord(row)]));
+      for (const change of changes) {
+        const record = byId.get(change.id);
+        if (record) view.checkUpdate(record, Object.keys(change.patch), false);
+      }
+    }
     const params = new SqlParams();
     const payload = params.json(changes);
-    const scoped = scope ? ` AND (${scope(params)})` : '';
+    const scoped = view.rows ? ` AND (${view.rows(params)})` : '';
     const rows = await tx.query(
       `UPDATE ${table.ref} SET data = ${table.ref}.data || change.patch, updated_date = now() ` +
         `FROM jsonb_to_recordset(${payload}) AS change(id text, patch jsonb) WHERE ${table.ref}.id = change.id${scoped} ` +
-        `RETURNING ${columns(`${table.ref}.`)}`,
+        `RETURNING ${visibleColumns(view, params, `${table.ref}.`)}`,
       params.values,
     );
-    const ids = changes.map((c) => c.id);
     if (rows.length !== ids.length) {
       const found = new Set(rows.map((r) => r.id));
       throw notFound(`${table.name} not found: ${ids.filter((id) => !found.has(id)).join(', ')}`);
     }
     return inOrder(ids, rows.map(toRecord));
   }
+}
+
+/** The top-level fields a client sent, which field-level create rules judge. */
+function givenFields(input: unknown): string[] {
+  return typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.keys(input) : [];
 }
 
 function inOrder(ids: string[], records: EntityRecord[]): EntityRecord[] {

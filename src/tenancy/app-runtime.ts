@@ -1,6 +1,7 @@
 // One served app: its id, settings and the entity tables its definitions describe.
 // Swapping definitions (a reload) builds new tables first, so requests never see a half-loaded app.
 
+import { EntityAccess, compileAccess } from '../access/index.js';
 import { notFound } from '../errors.js';
 import { entityFields } from '../query/index.js';
 import { EntityDefinition, compileValidator, fieldKind, indexedFields, normaliseEntityDefinition } from '../schema/index.js';
@@ -17,6 +18,7 @@ const BUILT_IN_USER = normaliseEntityDefinition({ name: 'User', type: 'object', 
 
 export class AppRuntime {
   private tables = new Map<string, EntityTable>();
+  private rules = new Map<string, EntityAccess>();
   private definitions: EntityDefinition[] = [];
 
   private constructor(
@@ -36,8 +38,12 @@ export class AppRuntime {
   async setEntities(definitions: EntityDefinition[]): Promise<void> {
     const all = definitions.some((d) => d.name === 'User') ? definitions : [...definitions, BUILT_IN_USER];
     const tables = new Map<string, EntityTable>();
+    const rules = new Map<string, EntityAccess>();
     for (const definition of all) {
-      const indexed = indexedFields(definition);
+      const access = compileAccess(definition, { appId: this.id });
+      rules.set(definition.name, access);
+      // Fields the rules read are filtered on in every request, so they are indexed too.
+      const indexed = [...new Set([...indexedFields(definition), ...access.ruleFields.filter((f) => f in definition.properties)])];
       await ensureEntityTable(this.db, this.id, definition.name, indexed);
       tables.set(definition.name, {
         name: definition.name,
@@ -47,6 +53,7 @@ export class AppRuntime {
       });
     }
     this.tables = tables;
+    this.rules = rules;
     this.definitions = all;
   }
 
@@ -54,6 +61,13 @@ export class AppRuntime {
     const table = this.tables.get(name);
     if (!table) throw notFound(`Entity "${name}" not found`);
     return table;
+  }
+
+  /** The entity's compiled access rules. */
+  access(name: string): EntityAccess {
+    const access = this.rules.get(name);
+    if (!access) throw notFound(`Entity "${name}" not found`);
+    return access;
   }
 
   definition(name: string): EntityDefinition {

@@ -6,7 +6,8 @@ import { EntityOperation, userEntityScope, userUpdateBlocklist, PROTECTED_USER_F
 import { badRequest } from '../../errors.js';
 import { decodeCursor, parseFields, parseQueryParam } from '../../query/index.js';
 import { parseImportFile } from '../../schema/index.js';
-import type { Scope } from '../../store/index.js';
+import type { CallerView } from '../../store/index.js';
+import { callerView, ViewOperation } from '../access-views.js';
 import { creatorOf, resolveContext } from '../context.js';
 import { integerParam, stringParam } from '../request-values.js';
 import type { Services } from '../services.js';
@@ -19,14 +20,28 @@ type EntityParams = { appId: string; entity: string; id?: string };
 type Query = Record<string, unknown>;
 
 export function entityRoutes(server: FastifyInstance, services: Services): void {
-  const { apps, tokens, records } = services;
+  const { apps, tokens, records, users } = services;
   const base = '/api/apps/:appId/entities/:entity';
 
-  async function open(request: FastifyRequest, operation: EntityOperation) {
+  /**
+   * Who is calling, which entity, and the view of it they get for `operation`. The User entity keeps its
+   * fixed rules (`userOperation` distinguishes its bulk writes, which only admins may make).
+   */
+  async function open(request: FastifyRequest, operation: ViewOperation, userOperation: EntityOperation = operation) {
     const ctx = await resolveContext(request, apps, tokens);
     const table = ctx.app.entity((request.params as EntityParams).entity);
-    const scope: Scope | undefined = table.name === 'User' ? userEntityScope(ctx.principal, operation) : undefined;
-    return { ...ctx, table, scope };
+    let viewFor: (op: ViewOperation) => CallerView;
+    if (table.name === 'User') {
+      const rows = userEntityScope(ctx.principal, userOperation);
+      viewFor = () => (rows ? { rows } : {});
+    } else if (ctx.principal.kind === 'service') {
+      viewFor = () => ({});
+    } else {
+      const access = ctx.app.access(table.name);
+      const user = access.hasRules ? await users.accessUser(ctx.app, ctx.principal) : null;
+      viewFor = (op) => callerView(table, access, user, op);
+    }
+    return { ...ctx, table, view: viewFor(operation), viewFor };
   }
 
   /** Strips fields the caller may not change on a user; other entities pass through. */
@@ -37,7 +52,7 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
   }
 
   server.get(base, async (request) => {
-    const { table, scope } = await open(request, 'read');
+    const { table, view } = await open(request, 'read');
     const q = request.query as Query;
     return records.list(
       table,
@@ -48,12 +63,12 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
         skip: integerParam('skip', q.skip, 0, Number.MAX_SAFE_INTEGER),
         fields: parseFields(stringParam('fields', q.fields)),
       },
-      scope,
+      view,
     );
   });
 
   server.get(`${base}/v2/list`, async (request) => {
-    const { table, scope } = await open(request, 'read');
+    const { table, view } = await open(request, 'read');
     const q = request.query as Query;
     const query = parseQueryParam(q.q);
     const cursor = stringParam('cursor', q.cursor);
@@ -62,7 +77,7 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
       return records.distinct(
         table,
         { query, field: distinct, cursor, limit: integerParam('limit', q.limit, PAGE_LIMIT.default, DISTINCT_LIMIT, 1) },
-        scope,
+        view,
       );
     }
     return records.page(
@@ -74,49 +89,49 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
         fields: parseFields(stringParam('fields', q.fields)),
         limit: integerParam('limit', q.limit, PAGE_LIMIT.default, PAGE_LIMIT.max, 1),
       },
-      scope,
+      view,
     );
   });
 
   server.get(`${base}/count`, async (request) => {
-    const { table, scope } = await open(request, 'read');
-    return { count: await records.count(table, parseQueryParam((request.query as Query).q), scope) };
+    const { table, view } = await open(request, 'read');
+    return { count: await records.count(table, parseQueryParam((request.query as Query).q), view) };
   });
 
   server.post(`${base}/aggregate`, async (request) => {
-    const { table, scope } = await open(request, 'read');
-    return records.aggregate(table, request.body, scope);
+    const { table, view } = await open(request, 'read');
+    return records.aggregate(table, request.body, view);
   });
 
   server.post(base, async (request, reply) => {
     const ctx = await open(request, 'create');
     reply.status(201);
-    return records.create(ctx.table, request.body, creatorOf(ctx.principal));
+    return records.create(ctx.table, request.body, creatorOf(ctx.principal), ctx.view);
   });
 
   server.post(`${base}/bulk`, async (request, reply) => {
     const ctx = await open(request, 'create');
     reply.status(201);
-    return records.bulkCreate(ctx.table, request.body, creatorOf(ctx.principal));
+    return records.bulkCreate(ctx.table, request.body, creatorOf(ctx.principal), ctx.view);
   });
 
   server.put(`${base}/bulk`, async (request) => {
-    const ctx = await open(request, 'bulk');
-    return records.bulkUpdate(ctx.table, request.body, ctx.scope);
+    const ctx = await open(request, 'update', 'bulk');
+    return records.bulkUpdate(ctx.table, request.body, ctx.view);
   });
 
   server.patch(`${base}/update-many`, async (request) => {
-    const { table, scope } = await open(request, 'bulk');
+    const { table, view } = await open(request, 'update', 'bulk');
     const body = request.body as { query?: unknown; data?: unknown } | null;
     if (!body || typeof body !== 'object') throw badRequest('updateMany takes {query, data}');
-    return records.updateMany(table, body.query ?? {}, body.data, scope);
+    return records.updateMany(table, body.query ?? {}, body.data, view);
   });
 
   server.post(`${base}/upsert`, async (request) => {
-    const ctx = await open(request, 'bulk');
+    const ctx = await open(request, 'update', 'bulk');
     const body = request.body as { records?: unknown; key?: unknown } | null;
     if (!body || typeof body !== 'object') throw badRequest('upsert takes {records, key}');
-    return records.upsert(ctx.table, body.records, body.key, creatorOf(ctx.principal), ctx.scope);
+    return records.upsert(ctx.table, body.records, body.key, creatorOf(ctx.principal), ctx.view, ctx.viewFor('create'));
   });
 
   server.post(`${base}/import`, async (request) => {
@@ -125,29 +140,29 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
     const file = await request.file();
     if (!file || file.fieldname !== 'file') throw badRequest('importEntities takes a multipart upload with a "file" part');
     const rows = parseImportFile(await file.toBuffer(), file.filename, file.mimetype);
-    const output = await records.bulkCreate(ctx.table, rows, creatorOf(ctx.principal));
+    const output = await records.bulkCreate(ctx.table, rows, creatorOf(ctx.principal), ctx.view);
     return { status: 'success', details: `Successfully imported ${output.length} entities`, output };
   });
 
   server.delete(base, async (request) => {
-    const { table, scope } = await open(request, 'delete');
-    return { success: true, deleted: await records.deleteMany(table, request.body, scope) };
+    const { table, view } = await open(request, 'delete');
+    return { success: true, deleted: await records.deleteMany(table, request.body, view) };
   });
 
   server.get(`${base}/:id`, async (request) => {
-    const { table, scope } = await open(request, 'read');
-    return records.get(table, (request.params as EntityParams).id!, scope);
+    const { table, view } = await open(request, 'read');
+    return records.get(table, (request.params as EntityParams).id!, view);
   });
 
   server.put(`${base}/:id`, async (request) => {
     const ctx = await open(request, 'update');
     const body = userSafe(ctx.table.name, ctx, request.body);
-    return records.update(ctx.table, (request.params as EntityParams).id!, body, ctx.scope);
+    return records.update(ctx.table, (request.params as EntityParams).id!, body, ctx.view);
   });
 
   server.delete(`${base}/:id`, async (request) => {
-    const { table, scope } = await open(request, 'delete');
-    await records.delete(table, (request.params as EntityParams).id!, scope);
+    const { table, view } = await open(request, 'delete');
+    await records.delete(table, (request.params as EntityParams).id!, view);
     return { success: true };
   });
 }
