@@ -24,6 +24,10 @@ export interface EntityAccess {
   /** Record fields any rule of this entity reads (for automatic expression indexes): built-ins and entity fields, top-level names. */
   readonly ruleFields: string[];
   readonly hasRules: boolean;
+  /** Whether some field has an update (or write) rule: updates must then be judged against the stored record. */
+  readonly guardsFieldUpdates: boolean;
+  /** Whether some field has a read rule: update operators must then not touch fields hidden on a row. */
+  readonly hidesFields: boolean;
 }
 
 export interface AccessOptions {
@@ -71,6 +75,8 @@ function refuseNestedRules(schema: unknown, path: string): void {
 class CompiledAccess implements EntityAccess {
   readonly ruleFields: string[];
   readonly hasRules: boolean;
+  readonly guardsFieldUpdates: boolean;
+  readonly hidesFields: boolean;
 
   constructor(
     private readonly rules: RuleSet,
@@ -81,6 +87,8 @@ class CompiledAccess implements EntityAccess {
     this.hasRules =
       OPERATIONS.some((key) => restricts(rules[key])) ||
       [...fieldRules.values()].some((set) => OPERATIONS.some((key) => restricts(set[key])));
+    this.guardsFieldUpdates = [...fieldRules.values()].some((set) => restricts(ruleFor(set, 'update')));
+    this.hidesFields = [...fieldRules.values()].some((set) => restricts(set.read));
   }
 
   rowFilter(op: Operation, user: AccessUser | null): RowFilter {

@@ -61,7 +61,6 @@ function genRecords(rng: Rng, count: number): SeedRecord[] {
   });
 }
 
-const TEMPLATES = ['{{user.email}}', '{{user.id}}', '{{user.data.department}}', '{{user.department}}', '{{user.level}}', '{{user.role}}', '{{user.missing}}'];
 
 /** Values a field's conditions compare with: its own values, and the templates that name matching attributes. */
 const DOMAINS: Record<string, unknown[]> = {

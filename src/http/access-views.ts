@@ -77,11 +77,16 @@ export function callerView(table: EntityTable, access: EntityAccess, user: Acces
       return {
         ...view,
         rows: both(read, rowScope(access.rowFilter('update', user), base)),
-        checkUpdate: (stored: EntityRecord, changed, readsCurrent) => {
-          refuseFields(access.deniedWriteFields('update', user, stored, changed));
-          // Operators read what they change ($inc fails on text, $rename moves it): not on fields hidden here.
-          if (readsCurrent) refuseFields(changed.filter((field) => !readable(readFilters.get(field), stored)));
-        },
+        // Only entities with field rules pay for judging each stored record before it changes.
+        ...(access.guardsFieldUpdates || access.hidesFields
+          ? {
+              checkUpdate: (stored: EntityRecord, changed: string[], readsCurrent: boolean) => {
+                refuseFields(access.deniedWriteFields('update', user, stored, changed));
+                // Operators read what they change ($inc fails on text, $rename moves it): not on fields hidden here.
+                if (readsCurrent) refuseFields(changed.filter((field) => !readable(readFilters.get(field), stored)));
+              },
+            }
+          : {}),
       };
     case 'delete':
       return { ...view, rows: both(read, rowScope(access.rowFilter('delete', user), base)) };

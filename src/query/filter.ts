@@ -261,6 +261,7 @@ class FilterCompiler {
     if (options !== undefined && (typeof options !== 'string' || !/^[imsx]*$/.test(options))) {
       throw badRequest('$options may only contain the flags i, m, s, x');
     }
+    if (ref.type === 'column' && ref.column === 'timestamp') throw badRequest(`$regex does not apply to ${ref.sql}`);
     const bound = this.params.add(toPostgresRegex(pattern, options ?? ''));
     return this.at(ref, (r) => {
       if (r.type === 'column') return `${r.sql} ~ ${bound}`;
