@@ -1,9 +1,9 @@
 // Row filters from random rules, for random callers, over random records (seeded, deterministic): the SQL the store
-// runs (`compileFilter` on PGlite), the in-memory `matchesFilter`, and a direct reading of the rule must all agree.
+// runs (`compileFilter` on PGlite and PostgreSQL), the in-memory `matchesFilter`, and a direct reading of the rule must all agree.
 
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openRecordsTable, type SeedRecord } from '../../test/support/pglite.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRecordsTableOn, type RecordsTable, type SeedRecord } from '../../test/support/pglite.js';
+import { databases } from '../../test/support/server.js';
 import { compileFilter, compileMatcher, entityFields, isPlainObject, matchesFilter, SqlParams } from '../query/index.js';
 import { normaliseEntityDefinition } from '../schema/index.js';
 import { AccessUser, RowFilter, compileAccess } from './index.js';
@@ -284,41 +284,44 @@ const RECORDS = SEED.map((r) => ({
   is_sample: false,
   ...(r.data as Record<string, unknown>),
 }));
-let db: PGlite;
 
-beforeAll(async () => {
-  db = await openRecordsTable(SEED);
-});
-afterAll(() => db.close());
+describe.each(databases())('on %s', (kind) => {
+  let db: RecordsTable;
 
-it('row filters select the same records in SQL, in memory, and by reading the rule directly', async () => {
-  const RULES = 800;
-  const cases: { rule: unknown; user: AccessUser | null; filter: RowFilter }[] = [];
-  for (let n = 0; n < RULES; n++) {
-    const rule = genRule(rng);
-    const access = compileAccess(normaliseEntityDefinition({ name: 'Task', type: 'object', properties: {}, rls: { read: rule } }, 't.json'));
-    for (const user of USERS) cases.push({ rule, user, filter: access.rowFilter('read', user) });
-  }
-  let restricted = 0;
-  const BATCH = 50;
-  for (let start = 0; start < cases.length; start += BATCH) {
-    const batch = cases.slice(start, start + BATCH);
-    const params = new SqlParams();
-    const columns = batch.map(({ filter }, i) => {
-      const sql = typeof filter === 'boolean' ? String(filter) : compileFilter(filter, entityFields(), params);
-      return `COALESCE(${sql}, false) AS m${i}`;
-    });
-    const { rows } = await db.query<Record<string, unknown>>(`SELECT id, ${columns.join(', ')} FROM t ORDER BY id`, params.values);
-    batch.forEach(({ rule, user, filter }, i) => {
-      const label = `${JSON.stringify(rule)} for ${user?.email ?? 'anonymous'} -> ${JSON.stringify(filter)}`;
-      const sql = rows.filter((r) => r[`m${i}`] === true).map((r) => r.id);
-      const memory = RECORDS.filter(compileMatcher(filter)).map((r) => r.id);
-      const direct = RECORDS.filter((r) => directly(rule, user, r)).map((r) => r.id);
-      expect(memory, label).toEqual(sql);
-      expect(direct, label).toEqual(sql);
-      if (sql.length > 0 && sql.length < RECORDS.length) restricted++;
-    });
-  }
-  // Most filters should select some records but not all, or the comparison proves little.
-  expect(restricted).toBeGreaterThan(cases.length * 0.25);
+  beforeAll(async () => {
+    db = await openRecordsTableOn(kind, SEED);
+  });
+  afterAll(() => db.close());
+
+  it('row filters select the same records in SQL, in memory, and by reading the rule directly', async () => {
+    const RULES = 800;
+    const cases: { rule: unknown; user: AccessUser | null; filter: RowFilter }[] = [];
+    for (let n = 0; n < RULES; n++) {
+      const rule = genRule(rng);
+      const access = compileAccess(normaliseEntityDefinition({ name: 'Task', type: 'object', properties: {}, rls: { read: rule } }, 't.json'));
+      for (const user of USERS) cases.push({ rule, user, filter: access.rowFilter('read', user) });
+    }
+    let restricted = 0;
+    const BATCH = 50;
+    for (let start = 0; start < cases.length; start += BATCH) {
+      const batch = cases.slice(start, start + BATCH);
+      const params = new SqlParams();
+      const columns = batch.map(({ filter }, i) => {
+        const sql = typeof filter === 'boolean' ? String(filter) : compileFilter(filter, entityFields(), params);
+        return `COALESCE(${sql}, false) AS m${i}`;
+      });
+      const rows = await db.query<Record<string, unknown>>(`SELECT id, ${columns.join(', ')} FROM t ORDER BY id COLLATE "C"`, params.values);
+      batch.forEach(({ rule, user, filter }, i) => {
+        const label = `${JSON.stringify(rule)} for ${user?.email ?? 'anonymous'} -> ${JSON.stringify(filter)}`;
+        const sql = rows.filter((r) => r[`m${i}`] === true).map((r) => r.id);
+        const memory = RECORDS.filter(compileMatcher(filter)).map((r) => r.id);
+        const direct = RECORDS.filter((r) => directly(rule, user, r)).map((r) => r.id);
+        expect(memory, label).toEqual(sql);
+        expect(direct, label).toEqual(sql);
+        if (sql.length > 0 && sql.length < RECORDS.length) restricted++;
+      });
+    }
+    // Most filters should select some records but not all, or the comparison proves little.
+    expect(restricted).toBeGreaterThan(cases.length * 0.25);
+  });
 });
