@@ -482,3 +482,19 @@ describe('compilation', () => {
     expect(a.ruleFields.sort()).toEqual(['id', 'items', 'level', 'meta']);
   });
 });
+
+describe('the caller attributes rules read', () => {
+  const userFields = (rls: unknown, properties: Record<string, unknown> = {}) =>
+    compileAccess(normaliseEntityDefinition({ name: 'Thing', properties, rls }, 'thing.jsonc')).userFields.sort();
+
+  it('are the names in templates and user_condition keys, data. prefixes dropped', () => {
+    expect(userFields({ read: { created_by: '{{user.email}}' } })).toEqual(['email']);
+    expect(userFields({ read: { 'data.team': '{{user.data.team}}', user_condition: { role: 'admin' } } })).toEqual(['role', 'team']);
+    expect(userFields({ read: { $or: [{ created_by_id: '{{ user.id }}' }, { user_condition: { 'data.level': 3 } }] } })).toEqual(['id', 'level']);
+  });
+
+  it('include those of field-level rules, and none when there are no rules', () => {
+    expect(userFields(undefined, { salary: { type: 'number', rls: { read: { user_condition: { role: 'hr' } } } } })).toEqual(['role']);
+    expect(userFields(undefined)).toEqual([]);
+  });
+});

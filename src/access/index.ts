@@ -28,6 +28,8 @@ export interface EntityAccess {
   readonly guardsFieldUpdates: boolean;
   /** Whether some field has a read rule: update operators must then not touch fields hidden on a row. */
   readonly hidesFields: boolean;
+  /** Top-level caller attributes the rules read (`email`, `role`, `department`...), through templates or user_condition. */
+  readonly userFields: string[];
 }
 
 export interface AccessOptions {
@@ -82,6 +84,7 @@ class CompiledAccess implements EntityAccess {
     private readonly rules: RuleSet,
     private readonly fieldRules: Map<string, RuleSet>,
     fields: Set<string>,
+    readonly userFields: string[],
   ) {
     this.ruleFields = [...fields];
     this.hasRules =
@@ -118,6 +121,30 @@ class CompiledAccess implements EntityAccess {
   }
 }
 
+const TEMPLATE_ATTRIBUTE = /\{\{\s*user\.(?:data\.)?([A-Za-z0-9_]+)/g;
+
+/** The caller attributes an entity's rules read: names in `{{user.…}}` templates and `user_condition` keys. */
+function callerAttributes(definition: EntityDefinition): string[] {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (typeof node === 'string') {
+      for (const match of node.matchAll(TEMPLATE_ATTRIBUTE)) names.add(match[1]);
+    } else if (Array.isArray(node)) {
+      node.forEach(visit);
+    } else if (isPlainObject(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'user_condition' && isPlainObject(value)) {
+          Object.keys(value).forEach((attribute) => names.add(attribute.replace(/^data\./, '').split('.')[0]));
+        }
+        visit(value);
+      }
+    }
+  };
+  visit(definition.rls);
+  Object.values(definition.properties).forEach((schema) => visit(isPlainObject(schema) ? schema.rls : undefined));
+  return [...names];
+}
+
 function build(definition: EntityDefinition, options: AccessOptions): EntityAccess {
   const ctx: RuleContext = { entityName: definition.name, appId: options.appId, fields: new Set(), conditions: 0 };
   try {
@@ -134,7 +161,7 @@ function build(definition: EntityDefinition, options: AccessOptions): EntityAcce
       const items = Array.isArray(schema.items) ? schema.items : [schema.items];
       items.forEach((item) => refuseNestedRules(item, `${path}.items`));
     }
-    return new CompiledAccess(rules, fieldRules, ctx.fields);
+    return new CompiledAccess(rules, fieldRules, ctx.fields, callerAttributes(definition));
   } catch (error) {
     if (error instanceof RuleError) throw new AccessRuleError(definition.name, error.path, error.message);
     throw error;

@@ -8,7 +8,7 @@ import { decodeCursor, parseFields, parseQueryParam } from '../../query/index.js
 import { parseImportFile } from '../../schema/index.js';
 import type { CallerView } from '../../store/index.js';
 import { callerView, ViewOperation } from '../access-views.js';
-import { creatorOf, resolveContext } from '../context.js';
+import { actingUser, creatorOf, resolveContext } from '../context.js';
 import { integerParam, stringParam } from '../request-values.js';
 import type { Services } from '../services.js';
 
@@ -38,7 +38,14 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
       viewFor = () => ({});
     } else {
       const access = ctx.app.access(table.name);
-      const user = access.hasRules ? await users.accessUser(ctx.app, ctx.principal) : null;
+      // A token names its user's id and email, which never change; any other attribute is read from the record.
+      const acting = actingUser(ctx.principal);
+      const user =
+        !access.hasRules || !acting
+          ? null
+          : access.userFields.every((field) => field === 'id' || field === 'email')
+            ? { id: acting.userId, email: acting.email, role: acting.role }
+            : await users.accessUser(ctx.app, ctx.principal);
       viewFor = (op) => callerView(table, access, user, op);
     }
     return { ...ctx, table, view: viewFor(operation), viewFor };
