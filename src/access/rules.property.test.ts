@@ -3,24 +3,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecordsTableOn, type RecordsTable, type SeedRecord } from '../../test/support/pglite.js';
+import { prng, type Rng } from '../../test/support/random.js';
+import { flatRecord } from '../../test/support/records.js';
 import { databases } from '../../test/support/server.js';
 import { compileFilter, compileMatcher, entityFields, isPlainObject, matchesFilter, SqlParams } from '../query/index.js';
 import { normaliseEntityDefinition } from '../schema/index.js';
 import { AccessUser, RowFilter, compileAccess } from './index.js';
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)], chance: (p: number) => next() < p };
-}
-type Rng = ReturnType<typeof prng>;
 
 const EMAILS = ['ann@x.io', 'bob@x.io', 'cat@x.io', 'dan@x.io'];
 const USERS: (AccessUser | null)[] = [
@@ -275,15 +263,7 @@ function directly(rule: unknown, user: AccessUser | null, record: Record<string,
 
 const rng = prng(44);
 const SEED = genRecords(rng, 150);
-const RECORDS = SEED.map((r) => ({
-  id: r.id,
-  created_date: r.created_date,
-  updated_date: r.created_date,
-  created_by: r.created_by ?? null,
-  created_by_id: r.created_by ? `id-${r.created_by}` : null,
-  is_sample: false,
-  ...(r.data as Record<string, unknown>),
-}));
+const RECORDS = SEED.map(flatRecord);
 
 describe.each(databases())('on %s', (kind) => {
   let db: RecordsTable;

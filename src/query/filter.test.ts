@@ -5,23 +5,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecordsTable } from '../../test/support/pglite.js';
 import { badRequestOf } from '../../test/support/errors.js';
+import { ann, bob, carol, dan, type Data, type SeedRow } from '../../test/support/records.js';
 import { compileFilter, compileSort, entityFields, orderBy, parseQueryParam, SqlParams } from './index.js';
 import type { FieldKinds, ValueKind } from './index.js';
 
-type Data = Record<string, unknown>;
-interface Rec {
-  id: string;
-  created_date: string;
-  created_by: string | null;
-  data: Data;
+interface Rec extends SeedRow {
   /** Holds a value of another kind than the schema declares (see `schemaKinds`). */
   drift?: true;
 }
 
-const ann = 'ann@x.io';
-const bob = 'bob@x.io';
-const carol = 'carol@x.io';
-const dan = 'dan@x.io';
 const at = (day: number, time = '10:00:00.000000') => `2025-01-${String(day).padStart(2, '0')}T${time}`;
 
 // prettier-ignore

@@ -5,28 +5,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecordsTable, openTestPglite, type SeedRecord } from '../../test/support/pglite.js';
 import { badRequestOf } from '../../test/support/errors.js';
+import { prng, type Rng } from '../../test/support/random.js';
+import { flatRecord as flat } from '../../test/support/records.js';
 import { HttpError } from '../errors.js';
 import { compileFilter, compileMatcher, entityFields, matchesFilter, SqlParams } from './index.js';
 import type { FieldKinds, ValueKind } from './index.js';
 import { postgresRegexTest, timestampMicros } from './matcher.js';
 import { toPostgresRegex } from './regex.js';
-
-/** mulberry32: a small, fast, seeded PRNG. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  const chance = (p: number) => next() < p;
-  return { next, int, pick, chance };
-}
-type Rng = ReturnType<typeof prng>;
 
 type Data = Record<string, unknown>;
 type Flat = Record<string, unknown>;
@@ -120,19 +105,6 @@ function genRecords(rng: Rng, count: number, conforming: boolean): SeedRecord[] 
       data,
     };
   });
-}
-
-/** The record as the store hands it out: flat, built-ins beside the fields. */
-function flat(r: SeedRecord): Flat {
-  return {
-    id: r.id,
-    created_date: r.created_date,
-    updated_date: r.created_date,
-    created_by: r.created_by ?? null,
-    created_by_id: r.created_by ? `id-${r.created_by}` : null,
-    is_sample: false,
-    ...(r.data as Data),
-  };
 }
 
 function columnValue(rng: Rng, path: string): unknown {

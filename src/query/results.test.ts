@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecordsTable } from '../../test/support/pglite.js';
 import { badRequestOf } from '../../test/support/errors.js';
+import { ann, bob, carol, dan, type Data, type SeedRow } from '../../test/support/records.js';
 import {
   after,
   compileAggregate,
@@ -22,18 +23,7 @@ import {
 } from './index.js';
 import type { FieldKinds, ValueKind } from './index.js';
 
-type Data = Record<string, unknown>;
-interface Rec {
-  id: string;
-  created_date: string;
-  created_by: string | null;
-  data: Data;
-}
-
-const ann = 'ann@x.io';
-const bob = 'bob@x.io';
-const carol = 'carol@x.io';
-const dan = 'dan@x.io';
+type Rec = SeedRow;
 
 // prettier-ignore
 const SEED: Rec[] = [

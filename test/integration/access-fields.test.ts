@@ -5,51 +5,13 @@
 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Account, expectCoded, failure, ids, type Page, type Rec, type SdkError, signUpAccount, sorted } from '../support/sdk.js';
 import { databases, REPO_ROOT, startTestServer, TestServer } from '../support/server.js';
-
-type Rec = Record<string, unknown>;
-interface Page<T = Rec> {
-  items: T[];
-  next_cursor: string | null;
-  has_more: boolean;
-}
-interface SdkError {
-  name?: string;
-  status?: number;
-  code?: string;
-  message: string;
-  data?: unknown;
-}
-interface Account {
-  token: string;
-  user: Rec;
-  email: string;
-}
 
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/secure-app');
 /** Not in creation order, so that an order by salary differs from the order by id. */
 const SALARIES = [52_000, 91_000, 33_000, 74_000, 18_000];
 const SERVICE_NOTE = 'service-only note';
-
-async function failure(promise: Promise<unknown>): Promise<SdkError> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it answered ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: SdkError) => error,
-  );
-}
-
-/** Every error is coded: never a 500, and the body has a top-level `message` and `code`. */
-function expectCoded(error: SdkError, statuses: number[], codes: string[]): void {
-  expect(error.name).toBe('Base44Error');
-  expect(error.status).not.toBe(500);
-  expect(statuses).toContain(error.status);
-  expect(codes).toContain(error.code);
-  const body = error.data as Rec;
-  expect(body).toMatchObject({ message: expect.any(String), code: expect.any(String) });
-  expect((body.message as string).length).toBeGreaterThan(0);
-}
 
 /** 403 forbidden whose message names the field. */
 async function expectFieldForbidden(promise: Promise<unknown>, field: string): Promise<SdkError> {
@@ -67,9 +29,6 @@ async function refusedOrDone(promise: Promise<unknown>): Promise<void> {
   );
 }
 
-const ids = (rows: Rec[]) => rows.map((r) => r.id as string);
-const sorted = (values: string[]) => [...values].sort();
-
 describe.each(databases())('on %s, field-level security', (kind) => {
   let server: TestServer;
   let alice: Account;
@@ -85,10 +44,7 @@ describe.each(databases())('on %s, field-level security', (kind) => {
   const Employee = (account?: Account) => as(account).entities.Employee;
   const stored = (id: string) => server.service.entities.Employee.get(id) as Promise<Rec>;
 
-  async function account(email: string, role: string): Promise<Account> {
-    const { token, user } = await server.signUp(email, { role });
-    return { token, user, email };
-  }
+  const account = (email: string, role: string) => signUpAccount(server, email, role);
 
   /** Service-role salaries by id: the truth the other callers must not be able to learn. */
   async function salariesNow(): Promise<Record<string, unknown>> {

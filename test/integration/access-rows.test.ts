@@ -6,53 +6,13 @@
 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Account, expectCoded, failure, ids, MISSING_ID, type Page, type Rec, type SdkError, signUpAccount, sorted } from '../support/sdk.js';
 import { databases, REPO_ROOT, startTestServer, TestServer } from '../support/server.js';
 
-type Rec = Record<string, unknown>;
-interface Page<T = Rec> {
-  items: T[];
-  next_cursor: string | null;
-  has_more: boolean;
-}
-interface SdkError {
-  name?: string;
-  status?: number;
-  code?: string;
-  message: string;
-  data?: unknown;
-}
-interface Account {
-  token: string;
-  user: Rec;
-  email: string;
-}
-
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/secure-app');
-const MISSING_ID = 'ffffffffffffffffffffffff';
 const SQL_DEPARTMENT = "sales' OR 1=1 --";
 const JSON_DEPARTMENT = '{"$ne": null}';
 const TEMPLATE_DEPARTMENT = '{{user.role}}';
-
-/** The SDK rejects with a Base44Error; this returns it (and fails the test if the call succeeded). */
-async function failure(promise: Promise<unknown>): Promise<SdkError> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it answered ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: SdkError) => error,
-  );
-}
-
-/** Every error is coded: never a 500, and the body has a top-level `message` and `code`. */
-function expectCoded(error: SdkError, statuses: number[], codes: string[]): void {
-  expect(error.name).toBe('Base44Error');
-  expect(error.status).not.toBe(500);
-  expect(statuses).toContain(error.status);
-  expect(codes).toContain(error.code);
-  const body = error.data as Rec;
-  expect(body).toMatchObject({ message: expect.any(String), code: expect.any(String) });
-  expect((body.message as string).length).toBeGreaterThan(0);
-}
 
 async function expectNotFound(promise: Promise<unknown>): Promise<SdkError> {
   const error = await failure(promise);
@@ -72,9 +32,6 @@ async function expectHiddenFromAnonymous(promise: Promise<unknown>): Promise<Sdk
   expectCoded(error, [401, 404], ['unauthorized', 'not_found']);
   return error;
 }
-
-const ids = (rows: Rec[]) => rows.map((r) => r.id as string);
-const sorted = (values: string[]) => [...values].sort();
 
 describe.each(databases())('on %s, row-level security', (kind) => {
   let server: TestServer;
@@ -120,11 +77,7 @@ describe.each(databases())('on %s, row-level security', (kind) => {
     return { status: response.status, body: parsed };
   }
 
-  async function account(email: string, role?: string, department?: string): Promise<Account> {
-    const { token, user } = await server.signUp(email, role ? { role } : {});
-    if (department !== undefined) await server.client(token).auth.updateMe({ department });
-    return { token, user, email };
-  }
+  const account = (email: string, role?: string, department?: string) => signUpAccount(server, email, role, department);
 
   /** Service-role view of one record. */
   const stored = (entity: string, id: string) => server.service.entities[entity].get(id) as Promise<Rec>;

@@ -11,21 +11,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from '@base44/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, type Rec } from '../support/sdk.js';
 import { KARARA, REPO_ROOT, startTestServer, TestServer } from '../support/server.js';
-
-type Rec = Record<string, unknown>;
 
 const BIN = path.join(REPO_ROOT, 'bin', 'homebase');
 const run = promisify(execFile);
-
-async function failure(promise: Promise<unknown>): Promise<{ status?: number; code?: string; message: string }> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it answered ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: { status?: number; code?: string; message: string }) => error,
-  );
-}
 
 /** A TCP port nobody listens on right now. */
 async function freePort(): Promise<number> {

@@ -2,28 +2,12 @@
 // distinct values, aggregate, and the shape of every record the server returns.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, type Page, type Rec } from '../support/sdk.js';
 import { databases, startTestServer, TestServer } from '../support/server.js';
-
-type Rec = Record<string, unknown>;
-interface Page<T = Rec> {
-  items: T[];
-  next_cursor: string | null;
-  has_more: boolean;
-}
 
 const TEAM = 'seed-read';
 const BOARD = 'cursor-board';
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
-
-/** The SDK rejects with a Base44Error; this returns it (and fails the test if the call succeeded). */
-async function failure(promise: Promise<unknown>): Promise<{ status?: number; code?: string; message: string }> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it answered ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: { status?: number; code?: string; message: string }) => error,
-  );
-}
 
 const titles = (rows: Rec[]) => rows.map((r) => r.title as string).sort();
 const byKey = (key: string) => (a: Rec, b: Rec) => String(a[key] ?? '').localeCompare(String(b[key] ?? ''));

@@ -2,20 +2,8 @@
 // upsert, file imports, auth.me/updateMe and the built-in User entity's rules.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, MISSING_ID, type Rec } from '../support/sdk.js';
 import { databases, startTestServer, TestServer } from '../support/server.js';
-
-type Rec = Record<string, unknown>;
-
-async function failure(promise: Promise<unknown>): Promise<{ status?: number; code?: string; message: string }> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it answered ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: { status?: number; code?: string; message: string }) => error,
-  );
-}
-
-const MISSING_ID = 'ffffffffffffffffffffffff';
 
 describe.each(databases())('on %s, writing entities', (kind) => {
   let server: TestServer;

@@ -2,24 +2,8 @@
 // naming the problem — never a 500 — and hostile field names or values never reach SQL as text.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, MISSING_ID, type Rec } from '../support/sdk.js';
 import { databases, startTestServer, TestServer } from '../support/server.js';
-
-type Rec = Record<string, unknown>;
-interface SdkError {
-  name?: string;
-  status?: number;
-  code?: string;
-  message: string;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SdkError> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it answered ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: SdkError) => error,
-  );
-}
 
 /** Asserts a Base44Error with the given status and code, and a message; returns the message. */
 async function expectError(promise: Promise<unknown>, status: number, code: string): Promise<string> {
@@ -31,8 +15,6 @@ async function expectError(promise: Promise<unknown>, status: number, code: stri
   expect(error.message).not.toMatch(/^Request failed with status code/);
   return error.message;
 }
-
-const MISSING_ID = 'ffffffffffffffffffffffff';
 
 describe.each(databases())('on %s, bad input', (kind) => {
   let server: TestServer;
