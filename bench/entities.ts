@@ -2,23 +2,42 @@
 // `npm run bench [-- --quick] [-- --db pglite|postgres]`. Everything it starts or creates is removed on exit, even on failure.
 // Note: the benchmark client, the server and the database all share this machine's cores.
 
-import { ChildProcess, spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { readEntities } from '../src/project/load.js';
 import { SqlParams, compileFilter, compileSort, entityFields, orderBy } from '../src/query/index.js';
 import { compileValidator, fieldKind, indexedFields } from '../src/schema/index.js';
 import { Database, RECORD_COLUMNS, ensureAppSchema, ensureEntityTable, openPglite } from '../src/store/index.js';
+import {
+  LoadSpec,
+  MeasuredLoad,
+  ROOT,
+  ServerInfo,
+  cleanupAll,
+  cleanupOnSignals,
+  fmtInt,
+  fmtMs,
+  fmtRatio,
+  isLoopback,
+  loadAverage,
+  measureHttp as measureLoad,
+  onCleanup,
+  percentile,
+  serverProblems,
+  startChild,
+  startHomebase,
+  table,
+  waitForLine,
+  withDatabase,
+  withPostgres,
+} from './support.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'karara');
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -57,48 +76,10 @@ const CREATED_BOARD = 'bench-create';
 // ---------------------------------------------------------------------------------------------------------------
 // Cleanup: every resource registers an undo step; they run last-in first-out on exit, error or signal.
 
-const cleanups: { label: string; run: () => Promise<void> }[] = [];
-function onCleanup(label: string, run: () => Promise<void>): () => Promise<void> {
-  const entry = { label, run };
-  cleanups.push(entry);
-  return async () => {
-    const index = cleanups.indexOf(entry);
-    if (index >= 0) cleanups.splice(index, 1);
-    await run();
-  };
-}
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const entry = cleanups.pop()!;
-    try {
-      await entry.run();
-    } catch (error) {
-      console.error(`cleanup "${entry.label}" failed: ${(error as Error).message}`);
-    }
-  }
-}
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
+cleanupOnSignals();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const fmtRatio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '' : `${n.toFixed(2)}×`);
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 /** Deterministic PRNG, so both databases (and the raw PGlite copy) hold the same records. */
 function mulberry32(seed: number): () => number {
@@ -126,151 +107,12 @@ function seedRecords(count: number): Record<string, unknown>[] {
   }));
 }
 
-const loadAverage = () => os.loadavg().map((n) => n.toFixed(2)).join(' / ') + ' (1/5/15 min)';
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Child processes
-
-interface Child {
-  process: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  stop: () => Promise<void>;
-}
-
-/** Spawns a node child, collects its output by lines and registers a SIGTERM-then-SIGKILL stop. */
-function startChild(label: string, argv: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, argv, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const collect = (into: string[]) => {
-    let rest = '';
-    return (chunk: Buffer) => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      into.push(...lines);
-      if (into.length > 20_000) into.splice(0, into.length - 20_000);
-    };
-  };
-  child.stdout!.on('data', collect(stdout));
-  child.stderr!.on('data', collect(stderr));
-  const stop = onCleanup(`stop ${label}`, async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const clean = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-    if (!clean) {
-      console.log(`  ! ${label} did not exit within 10 s of SIGTERM; killed`);
-      child.kill('SIGKILL');
-      await exited;
-    } else if (child.exitCode !== 0 && child.signalCode === null) {
-      console.log(`  ! ${label} exited with code ${child.exitCode} after SIGTERM`);
-    }
-  });
-  return { process: child, stdout, stderr, stop };
-}
-
-/** Waits until one of the child's stdout lines matches, or fails when it exits or time runs out. */
-async function waitForLine(child: Child, pattern: RegExp, label: string, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const line of child.stdout) {
-      const match = line.match(pattern);
-      if (match) return match;
-    }
-    if (child.process.exitCode !== null || child.process.signalCode !== null) {
-      throw new Error(`${label} exited (${child.process.exitCode ?? child.process.signalCode}) before it was ready:\n` +
-        [...child.stderr, ...child.stdout].slice(-20).join('\n'));
-    }
-    await sleep(50);
-  }
-  throw new Error(`${label} was not ready within ${timeoutMs / 1000} s:\n${[...child.stderr, ...child.stdout].slice(-20).join('\n')}`);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP load (autocannon)
 
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statuses: Record<string, number>;
-}
-
-interface LoadSpec {
-  url: string;
-  method?: 'GET' | 'POST' | 'PUT';
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: autocannon.Request) => autocannon.Request;
-}
-
-async function autocannonOnce(spec: LoadSpec, seconds: number): Promise<LoadResult> {
-  const result = await autocannon({
-    url: spec.url,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    method: spec.method ?? 'GET',
-    headers: spec.headers,
-    body: spec.body,
-    requests: spec.setupRequest ? [{ setupRequest: spec.setupRequest }] : undefined,
-  });
-  const statuses: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statuses,
-  };
-}
-
-interface MeasuredLoad extends LoadResult {
-  runs: number[];
-  /** non-2xx, errors and timeouts over the warm-up and every run. */
-  problems: { non2xx: number; errors: number; timeouts: number; statuses: Record<string, number> };
-}
-
 /** Warm-up, then CONFIG.runs runs; the median run (by req/s) is the result. */
-async function measureHttp(spec: LoadSpec): Promise<MeasuredLoad> {
-  const all: LoadResult[] = [await autocannonOnce(spec, CONFIG.warmup)];
-  const runs: LoadResult[] = [];
-  for (let i = 0; i < CONFIG.runs; i++) {
-    const run = await autocannonOnce(spec, CONFIG.duration);
-    runs.push(run);
-    all.push(run);
-  }
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const statuses: Record<string, number> = {};
-  for (const r of all) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
-  return {
-    ...median,
-    runs: runs.map((r) => r.rps),
-    problems: {
-      non2xx: all.reduce((s, r) => s + r.non2xx, 0),
-      errors: all.reduce((s, r) => s + r.errors, 0),
-      timeouts: all.reduce((s, r) => s + r.timeouts, 0),
-      statuses,
-    },
-  };
-}
+const measureHttp = (spec: LoadSpec): Promise<MeasuredLoad> =>
+  measureLoad(spec, { connections: CONNECTIONS, warmup: CONFIG.warmup, runs: CONFIG.runs, duration: CONFIG.duration });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Raw driver load: 32 queries in flight for a fixed time, latency per query.
@@ -350,12 +192,6 @@ const tableRefOf = (appId: string) => `"app_${appId}"."Task"`;
 // ---------------------------------------------------------------------------------------------------------------
 // Homebase under load
 
-interface ServerInfo {
-  url: string;
-  appId: string;
-  serviceToken: string;
-}
-
 interface DbReport {
   kind: DbKind;
   label: string;
@@ -379,34 +215,6 @@ async function projectCopy(): Promise<string> {
     },
   });
   return dir;
-}
-
-async function startHomebase(projectDir: string, databaseUrl: string): Promise<{ child: Child; info: ServerInfo }> {
-  const child = startChild('homebase', [path.join(ROOT, 'bin', 'homebase'), 'dev', projectDir, '--port', '0', '--host', '127.0.0.1', '--database-url', databaseUrl], {
-    LOG_LEVEL: 'warn',
-  });
-  await waitForLine(child, /URL:\s+(http:\/\/\S+)/, 'homebase');
-  const info = JSON.parse(await readFile(path.join(projectDir, '.homebase', 'dev.json'), 'utf8')) as ServerInfo;
-  if (!isLoopback(info.url)) throw new Error(`server is not on loopback: ${info.url}`);
-  return { child, info };
-}
-
-/** Warnings and errors the server logged (pino JSON lines on stdout, level ≥ 40) since `from`. */
-function serverProblems(child: Child, from: { stdout: number; stderr: number }): string[] {
-  const found = new Map<string, number>();
-  for (const line of child.stdout.slice(from.stdout)) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string; type?: string } };
-      if ((entry.level ?? 0) < 40) continue;
-      const key = `${entry.level! >= 50 ? 'error' : 'warn'}: ${entry.msg ?? ''}${entry.err?.message ? ` — ${entry.err.type ?? 'Error'}: ${entry.err.message}` : ''}`;
-      found.set(key, (found.get(key) ?? 0) + 1);
-    } catch {
-      /* not a log line */
-    }
-  }
-  for (const line of child.stderr.slice(from.stderr)) if (line.trim()) found.set(`stderr: ${line.trim()}`, (found.get(`stderr: ${line.trim()}`) ?? 0) + 1);
-  return [...found].map(([k, n]) => `${n}× ${k.slice(0, 300)}`);
 }
 
 async function seedHttp(info: ServerInfo, records: Record<string, unknown>[]): Promise<{ ids: string[]; seconds: number }> {
@@ -546,21 +354,6 @@ async function benchHomebase(report: DbReport, databaseUrl: string, records: Rec
 // ---------------------------------------------------------------------------------------------------------------
 // Databases
 
-async function withPostgres<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {}, idle_timeout: 1 });
-  try {
-    return await work(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 async function benchPglite(statements: Statements): Promise<DbReport> {
   const report: DbReport = { kind: 'pglite', label: 'PGlite (in-memory; in the server process / in the bench process for the raw driver)', http: {}, notes: [] };
   const records = seedRecords(CONFIG.seed);
@@ -681,13 +474,6 @@ async function benchPostgres(statements: Statements): Promise<DbReport> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Report
-
-function table(rows: string[][], align: ('l' | 'r')[]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) => '  ' + r.map((cell, c) => (align[c] === 'l' ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd())
-    .join('\n');
-}
 
 const isMeasured = (r: MeasuredLoad | { failed: string } | undefined): r is MeasuredLoad => !!r && !('failed' in r);
 
