@@ -20,7 +20,7 @@ import {
   MeasuredLoad,
   ServerInfo,
   autocannonOnce,
-  cleanupAll,
+  runBench,
   cleanupOnSignals,
   fmtInt,
   fmtMs,
@@ -589,11 +589,4 @@ async function main(): Promise<void> {
   console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${loadAverage()}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`bench failed: ${(error as Error).stack ?? error}`);
-  process.exitCode = 1;
-} finally {
-  await cleanupAll();
-}
+await runBench(main);

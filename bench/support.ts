@@ -34,6 +34,18 @@ export async function cleanupAll(): Promise<void> {
     }
   }
 }
+
+/** Runs a benchmark to the end: a failure sets exit code 1, and everything it started is cleaned up either way. */
+export async function runBench(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`bench failed: ${(error as Error).stack ?? error}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanupAll();
+  }
+}
 /** On SIGINT, SIGTERM or SIGHUP: runs every cleanup step, then exits with code 130. */
 export function cleanupOnSignals(): void {
   let interrupted = false;
