@@ -21,11 +21,12 @@ import {
   ServerInfo,
   autocannonOnce,
   runBench,
+  postgresVersion,
+  POSTGRES_URL,
   cleanupOnSignals,
   fmtInt,
   fmtMs,
   fmtRatio,
-  isLoopback,
   loadAverage,
   onCleanup,
   serverProblems,
@@ -40,7 +41,6 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
 
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
@@ -474,17 +474,12 @@ async function benchPglite(): Promise<DbReport> {
 
 async function benchPostgres(): Promise<DbReport> {
   const report = newReport('postgres', `PostgreSQL (${new URL(POSTGRES_URL).host})`);
-  if (!isLoopback(POSTGRES_URL)) {
-    report.skipped = `${new URL(POSTGRES_URL).host} is not a loopback address`;
+  const server = await postgresVersion();
+  if ('skipped' in server) {
+    report.skipped = server.skipped;
     return report;
   }
-  let version: string;
-  try {
-    version = await withPostgres(POSTGRES_URL, async (sql) => (await sql.unsafe('SHOW server_version'))[0].server_version as string);
-  } catch (error) {
-    report.skipped = `cannot connect to ${POSTGRES_URL}: ${(error as Error).message}`;
-    return report;
-  }
+  const { version } = server;
   report.label = `PostgreSQL ${version} (${new URL(POSTGRES_URL).host}; server pool 8 connections)`;
   const name = `homebase_access_${process.pid}_${Date.now().toString(36)}`;
   await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));

@@ -17,11 +17,12 @@ import {
   ROOT,
   ServerInfo,
   runBench,
+  postgresVersion,
+  POSTGRES_URL,
   cleanupOnSignals,
   fmtInt,
   fmtMs,
   fmtRatio,
-  isLoopback,
   loadAverage,
   measureHttp as measureLoad,
   onCleanup,
@@ -39,7 +40,6 @@ import {
 // Settings
 
 const EXAMPLE = path.join(ROOT, 'examples', 'karara');
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
@@ -410,17 +410,12 @@ async function benchPglite(statements: Statements): Promise<DbReport> {
 
 async function benchPostgres(statements: Statements): Promise<DbReport> {
   const report: DbReport = { kind: 'postgres', label: `PostgreSQL (${new URL(POSTGRES_URL).host}; server pool ${PG_POOL} connections)`, http: {}, notes: [] };
-  if (!isLoopback(POSTGRES_URL)) {
-    report.skipped = `${new URL(POSTGRES_URL).host} is not a loopback address`;
+  const server = await postgresVersion();
+  if ('skipped' in server) {
+    report.skipped = server.skipped;
     return report;
   }
-  let version: string;
-  try {
-    version = await withPostgres(POSTGRES_URL, async (sql) => (await sql.unsafe('SHOW server_version'))[0].server_version as string);
-  } catch (error) {
-    report.skipped = `cannot connect to ${POSTGRES_URL}: ${(error as Error).message}`;
-    return report;
-  }
+  const { version } = server;
   report.label = `PostgreSQL ${version} (${new URL(POSTGRES_URL).host}; server and raw driver pool ${PG_POOL} connections)`;
   const name = `homebase_bench_${process.pid}_${Date.now().toString(36)}`;
   await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));

@@ -297,3 +297,17 @@ export function withDatabase(url: string, name: string): string {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+export const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The PostgreSQL server's version, or why the PostgreSQL part of a benchmark is skipped. */
+export async function postgresVersion(): Promise<{ version: string } | { skipped: string }> {
+  if (!isLoopback(POSTGRES_URL)) return { skipped: `${new URL(POSTGRES_URL).host} is not a loopback address` };
+  try {
+    return {
+      version: await withPostgres(POSTGRES_URL, async (sql) => (await sql.unsafe('SHOW server_version'))[0].server_version as string),
+    };
+  } catch (error) {
+    return { skipped: `cannot connect to ${POSTGRES_URL}: ${(error as Error).message}` };
+  }
+}
