@@ -17,6 +17,29 @@ const MIGRATIONS: string[] = [
      updated_date timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (app_id, user_id)
    );`,
+  // Sessions make access tokens revocable (logout, password change); one-time codes serve OTP, reset and invites.
+  `CREATE TABLE homebase.sessions (
+     id text PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     user_id text NOT NULL,
+     created_date timestamptz NOT NULL DEFAULT now(),
+     expires_date timestamptz NOT NULL,
+     revoked_date timestamptz
+   );
+   CREATE INDEX sessions_by_user ON homebase.sessions (app_id, user_id);
+   CREATE TABLE homebase.auth_codes (
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     purpose text NOT NULL,
+     code_hash text NOT NULL,
+     email text NOT NULL,
+     role text,
+     attempts int NOT NULL DEFAULT 0,
+     created_date timestamptz NOT NULL DEFAULT now(),
+     expires_date timestamptz NOT NULL,
+     used_date timestamptz,
+     PRIMARY KEY (app_id, purpose, code_hash)
+   );
+   CREATE INDEX auth_codes_by_email ON homebase.auth_codes (app_id, purpose, lower(email), created_date DESC);`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes
