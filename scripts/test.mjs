@@ -2,7 +2,7 @@
 // where reachable). Ends with one plain line "N passed, N failed" that CI reads.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const results = '.vitest-results.json';
 let passed = 0;
@@ -23,6 +23,29 @@ for (const [label, args] of [
   if (run(label, 'npx', args)) passed++;
   else failed++;
 }
+
+// The hosted login pages are tested in Debian's Chromium (test/integration/login-page.test.ts, which skips without it
+// except under CI). Installed here because nothing else puts it on a fresh machine.
+const CHROMIUM = '/usr/bin/chromium';
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    process.env.DEBIAN_FRONTEND ??= 'noninteractive';
+    const install = ['install', '-y', '--no-install-recommends', 'chromium'];
+    // A fresh machine may have no package lists yet.
+    if (!run('chromium', 'apt-get', install) && run('apt package lists', 'apt-get', ['update'])) run('chromium', 'apt-get', install);
+  }
+  if (existsSync(CHROMIUM)) return;
+  const reason = asRoot ? 'apt-get could not install the chromium package' : 'not running as root, so apt-get cannot install chromium';
+  if (process.env.CI === 'true') {
+    process.stdout.write(`\nCI=true requires ${CHROMIUM} for the login page tests, and ${reason}.\n`);
+    failed++;
+  } else {
+    process.stdout.write(`\nThe login page tests will be skipped: ${CHROMIUM} is missing and ${reason}.\n`);
+  }
+}
+ensureChromium();
 
 rmSync(results, { force: true });
 run('tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)]);

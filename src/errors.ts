@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'rate_limited'
   | 'not_subscribed'
   | 'not_configured'
+  | 'upstream_failed'
+  | 'function_timeout'
+  | 'function_unavailable'
   | 'internal';
 
 export interface FieldError {
@@ -25,6 +28,8 @@ export class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly extra?: { reason?: string; errors?: FieldError[] },
+    /** Response headers the error implies (e.g. Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -37,6 +42,11 @@ export const forbidden = (message = 'Permission denied') => new HttpError(403, '
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
 export const payloadTooLarge = (message: string) => new HttpError(413, 'payload_too_large', message);
+
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new HttpError(429, 'rate_limited', message, undefined, { 'retry-after': String(retryAfterSeconds) });
+
+export const upstreamFailed = (message: string) => new HttpError(502, 'upstream_failed', message);
 
 export function validationFailed(errors: FieldError[]): HttpError {
   const message = errors.map((e) => `Error in field ${e.name}: ${e.message}`).join('; ');

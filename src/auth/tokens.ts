@@ -7,7 +7,7 @@ import { unauthorized } from '../errors.js';
 
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string; email: string; role: string }
+  | { kind: 'user'; userId: string; email: string; role: string; sessionId: string }
   | { kind: 'service'; onBehalfOf?: Extract<Principal, { kind: 'user' }> };
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
@@ -20,10 +20,7 @@ export class TokenService {
   // Verified tokens, so hot paths skip the HMAC and JSON work; entries still expire with their token.
   private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
 
-  constructor(
-    private readonly secret: Uint8Array,
-    private readonly userTokenSeconds: number,
-  ) {}
+  constructor(private readonly secret: Uint8Array) {}
 
   private key(appId: string): Uint8Array {
     let key = this.keys.get(appId);
@@ -34,14 +31,15 @@ export class TokenService {
     return key;
   }
 
-  signUser(appId: string, user: { id: string; email: string; role: string }): Promise<string> {
-    return new SignJWT({ typ: 'user', email: user.email, role: user.role, app_id: appId })
+  /** A user's access token for one session (`sid`), which revoking the session ends before it expires. */
+  signUser(appId: string, user: { id: string; email: string; role: string }, sessionId: string, lifetimeSeconds: number): Promise<string> {
+    return new SignJWT({ typ: 'user', email: user.email, role: user.role, app_id: appId, sid: sessionId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user.id)
       .setIssuer(ISSUER)
       .setAudience(appId)
       .setIssuedAt()
-      .setExpirationTime(`${this.userTokenSeconds}s`)
+      .setExpirationTime(`${lifetimeSeconds}s`)
       .sign(this.key(appId));
   }
 
@@ -70,8 +68,13 @@ export class TokenService {
     let principal: Principal;
     if (payload.typ === 'service') {
       principal = { kind: 'service' };
-    } else if (payload.typ === 'user' && typeof payload.sub === 'string' && typeof payload.email === 'string') {
-      principal = { kind: 'user', userId: payload.sub, email: payload.email, role: String(payload.role ?? 'user') };
+    } else if (
+      payload.typ === 'user' &&
+      typeof payload.sub === 'string' &&
+      typeof payload.email === 'string' &&
+      typeof payload.sid === 'string'
+    ) {
+      principal = { kind: 'user', userId: payload.sub, email: payload.email, role: String(payload.role ?? 'user'), sessionId: payload.sid };
     } else {
       throw unauthorized('Invalid token');
     }

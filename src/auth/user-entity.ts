@@ -7,7 +7,8 @@ import { Principal } from './tokens.js';
 
 export type EntityOperation = 'read' | 'create' | 'update' | 'delete' | 'bulk';
 
-function isPrivileged(principal: Principal): boolean {
+/** Admins and the service role see and edit every user. */
+export function isPrivileged(principal: Principal): boolean {
   return principal.kind === 'service' || (principal.kind === 'user' && principal.role === 'admin');
 }
 

@@ -1,19 +1,19 @@
-// App users: creation with a password, sign-in, and the caller's own record (`me`, `updateMe`).
+// App users: operator-made accounts and the caller's own record (`me`, `updateMe`); sign-in flows are in auth-service.
 // Users are records of the app's User entity; their credentials live apart, in the platform schema.
 
 import { z } from 'zod';
 import type { AccessUser } from '../access/index.js';
-import { HttpError, badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
+import { HttpError, badRequest, conflict, notFound, unauthorized } from '../errors.js';
 import { AppRuntime } from '../tenancy/index.js';
-import { Database, EntityRecord, EntityRepository, findLogin, savePasswordHash } from '../store/index.js';
-import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.js';
-import { Principal, TokenService, UserPrincipal } from './tokens.js';
+import { Database, EntityRecord, EntityRepository, savePasswordHash } from '../store/index.js';
+import { MIN_PASSWORD_LENGTH, hashPassword } from './passwords.js';
+import { Principal, UserPrincipal } from './tokens.js';
 
 export const USER_ROLES = ['admin', 'user'] as const;
 
 /** Fields of a user that only the platform (or an admin, for `role`) may change. */
 export const PROTECTED_USER_FIELDS = [
-  'email', 'full_name', 'role', 'disabled', 'is_verified', 'is_service', 'app_id', '_app_role', 'collaborator_role',
+  'email', 'full_name', 'role', 'permissions', 'disabled', 'is_verified', 'is_service', 'app_id', '_app_role', 'collaborator_role',
 ];
 
 const newUserInput = z.object({
@@ -34,52 +34,43 @@ export class UserService {
   constructor(
     private readonly db: Database,
     private readonly records: EntityRepository,
-    private readonly tokens: TokenService,
   ) {}
 
+  /** A user made by an operator (`homebase users create`): verified, with a password. */
   async create(app: AppRuntime, input: unknown): Promise<EntityRecord> {
     const { email, password, role, full_name } = parse(newUserInput, input);
-    const passwordHash = await hashPassword(password);
+    return this.createAccount(app, { email, role, verified: true, full_name }, await hashPassword(password));
+  }
+
+  /** Creates the user record (and credentials when a password hash is given) in one transaction. */
+  async createAccount(
+    app: AppRuntime,
+    user: { email: string; role: string; verified: boolean; full_name?: string } & Record<string, unknown>,
+    passwordHash: string | null,
+  ): Promise<EntityRecord> {
+    const { email: rawEmail, role, verified, full_name, ...extra } = user;
+    const email = rawEmail.toLowerCase();
     const fields = {
-      email: email.toLowerCase(),
+      ...extra,
+      email,
       full_name: full_name ?? email.split('@')[0],
       role,
       _app_role: role,
       app_id: app.id,
       disabled: false,
-      is_verified: true,
+      is_verified: verified,
       is_service: false,
     };
     try {
       return await this.db.transaction(async (tx) => {
-        const [user] = await this.records.bulkCreate(app.entity('User'), [fields], null, {}, tx);
-        await savePasswordHash(tx, app.id, user.id, passwordHash);
-        return user;
+        const [created] = await this.records.bulkCreate(app.entity('User'), [fields], null, undefined, tx);
+        if (passwordHash) await savePasswordHash(tx, app.id, created.id, passwordHash);
+        return created;
       });
     } catch (error) {
       if (error instanceof HttpError && error.code === 'conflict') throw conflict('A user with this email already exists');
       throw error;
     }
-  }
-
-  async login(app: AppRuntime, input: unknown): Promise<{ access_token: string; user: EntityRecord }> {
-    const body = (input ?? {}) as { email?: unknown; password?: unknown };
-    if (typeof body.email !== 'string' || typeof body.password !== 'string') {
-      throw badRequest('email and password are required');
-    }
-    const login = await findLogin(this.db, app.id, body.email);
-    // The same answer for an unknown email and a wrong password, so emails cannot be probed.
-    if (!login || !(await verifyPassword(login.passwordHash, body.password))) {
-      throw unauthorized('Invalid email or password');
-    }
-    const user = await this.records.get(app.entity('User'), login.userId);
-    if (user.disabled === true) throw forbidden('This account is disabled');
-    const access_token = await this.tokens.signUser(app.id, {
-      id: user.id,
-      email: user.email as string,
-      role: user.role as string,
-    });
-    return { access_token, user };
   }
 
   /** The caller's own record; the service role acting for a user reads that user. */

@@ -44,8 +44,11 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     host: values.host,
     databaseUrl: values['database-url'] || undefined,
     logLevel: (env.LOG_LEVEL as 'info' | undefined) ?? 'info',
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM || undefined,
   });
   process.stdout.write(`Homebase dev server for app ${server.appId}\n  URL:      ${server.url}\n  database: ${server.database}\n`);
+  if (server.devMailbox) process.stdout.write(`  mail:     ${server.url}/_dev/mail (captured, not sent; set SMTP_URL to send)\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

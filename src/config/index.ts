@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 const DAY = 24 * 60 * 60;
 
+const attemptLimit = z.object({ attempts: z.number().int().positive(), windowSeconds: z.number().int().positive() });
+
 export const devConfigSchema = z.object({
   projectDir: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535).default(4400),
@@ -19,8 +21,45 @@ export const devConfigSchema = z.object({
   serviceTokenSeconds: z.number().int().positive().default(365 * DAY),
   maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
   maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /** Server-wide sign-up defaults; each app's `auth` settings in base44/config.jsonc override them. */
+  signup: z.enum(['open', 'invite_only', 'closed']).default('open'),
+  emailVerification: z.boolean().default(true),
+  authLimits: z
+    .object({ perIp: attemptLimit, perEmail: attemptLimit })
+    .default({ perIp: { attempts: 30, windowSeconds: 60 }, perEmail: { attempts: 10, windowSeconds: 600 } }),
+  /** How long a node trusts a session it checked; revocation reaches other nodes within this time. */
+  sessionCheckSeconds: z.number().positive().default(5),
   // Measured on 2 cores: a few connections with pipelined queries beat many (fewer socket writes per query).
   databaseConnections: z.number().int().positive().default(8),
+  /** smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; absent means mail is captured by the dev mailbox. */
+  smtpUrl: z.string().regex(/^smtps?:\/\//, 'SMTP URL must start with smtp:// or smtps://').optional(),
+  /** Sender of every mail, `Name <address>`; apps set the display name only. */
+  mailFrom: z.string().min(1).optional(),
+  /** How long committed changes stay in the outbox (realtime reads them at once; automations may lag behind). */
+  outboxRetentionSeconds: z.number().int().positive().default(60 * 60),
+  /** Realtime reads the outbox on each notification, and this often without one, in case one was lost. */
+  realtimePollSeconds: z.number().positive().default(2),
+  /** Backend functions: Deno's module cache (absent: `<project>/.homebase/deno-cache`), limits and timings. */
+  functions: z
+    .object({
+      denoDir: z.string().min(1).optional(),
+      /** PEM file of extra CA certificates Deno trusts (DENO_CERT, else NODE_EXTRA_CA_CERTS, in the CLI). */
+      caCertFile: z.string().min(1).optional(),
+      memoryMb: z.number().int().min(32).default(512),
+      timeoutMs: z.number().int().positive().default(60_000),
+      idleMs: z.number().int().positive().default(5 * 60_000),
+      startTimeoutMs: z.number().int().positive().default(60_000),
+      logRetentionDays: z.number().int().positive().default(7),
+      maxLogLinesPerInvocation: z.number().int().positive().default(1000),
+    })
+    .default({
+      memoryMb: 512,
+      timeoutMs: 60_000,
+      idleMs: 5 * 60_000,
+      startTimeoutMs: 60_000,
+      logRetentionDays: 7,
+      maxLogLinesPerInvocation: 1000,
+    }),
 });
 
 export type DevConfigInput = z.input<typeof devConfigSchema>;

@@ -7,7 +7,12 @@ import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fast
 import { notFound } from '../errors.js';
 import { handleError } from './error-handler.js';
 import { authRoutes } from './routes/auth.js';
+import { devMailRoutes } from './routes/dev-mail.js';
 import { entityRoutes } from './routes/entities.js';
+import { functionAdminRoutes } from './routes/function-admin.js';
+import { functionRoutes } from './routes/functions.js';
+import { pageRoutes } from './routes/pages.js';
+import { secretRoutes } from './routes/secrets.js';
 import type { Services } from './services.js';
 
 const MAX_URL_BYTES = 1024 * 1024;
@@ -45,5 +50,10 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   server.get('/health', async () => ({ status: 'ok' }));
   entityRoutes(server, services);
   authRoutes(server, services);
+  await pageRoutes(server, services);
+  if (services.devMailbox) devMailRoutes(server, services.devMailbox);
+  functionRoutes(server, services);
+  functionAdminRoutes(server, services);
+  secretRoutes(server, services);
   return server;
 }

@@ -2,8 +2,8 @@
 // A bad token is a 401 even where anonymous callers are allowed; silence would hide a broken login.
 
 import type { FastifyRequest } from 'fastify';
-import { Principal, TokenService, UserPrincipal } from '../auth/index.js';
-import { badRequest, unauthorized } from '../errors.js';
+import { Authenticator, Principal, UserPrincipal } from '../auth/index.js';
+import { badRequest, forbidden, unauthorized } from '../errors.js';
 import { AppRegistry, AppRuntime } from '../tenancy/index.js';
 import type { Creator } from '../store/index.js';
 
@@ -12,7 +12,7 @@ export interface RequestContext {
   principal: Principal;
 }
 
-function bearer(header: string | string[] | undefined): string | undefined {
+export function bearer(header: string | string[] | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
   const value = Array.isArray(header) ? header[0] : header;
   const match = /^Bearer\s+(\S+)$/i.exec(value);
@@ -24,19 +24,19 @@ function bearer(header: string | string[] | undefined): string | undefined {
 export async function resolveContext(
   request: FastifyRequest,
   apps: AppRegistry,
-  tokens: TokenService,
+  authenticator: Authenticator,
 ): Promise<RequestContext> {
   const appId = (request.params as { appId?: string }).appId;
   if (!appId) throw badRequest('Missing app id');
   const app = apps.get(appId);
   const token = bearer(request.headers.authorization);
   if (!token) return { app, principal: { kind: 'anonymous' } };
-  const principal = await tokens.verify(app.id, token);
+  const principal = await authenticator.authenticate(app.id, token);
   if (principal.kind !== 'service') return { app, principal };
   // A service call may act for the user whose token it forwards (backend functions do).
   const forwarded = bearer(request.headers['on-behalf-of']);
   if (!forwarded) return { app, principal };
-  const onBehalfOf = await tokens.verify(app.id, forwarded);
+  const onBehalfOf = await authenticator.authenticate(app.id, forwarded);
   return { app, principal: onBehalfOf.kind === 'user' ? { kind: 'service', onBehalfOf } : principal };
 }
 
@@ -49,4 +49,12 @@ export function actingUser(principal: Principal): UserPrincipal | undefined {
 export function creatorOf(principal: Principal): Creator | null {
   const user = actingUser(principal);
   return user ? { id: user.userId, email: user.email } : null;
+}
+
+/** The app of a management call: the service role (operator token) only; users get 403, anonymous callers 401. */
+export async function resolveOperator(request: FastifyRequest, apps: AppRegistry, authenticator: Authenticator): Promise<AppRuntime> {
+  const { app, principal } = await resolveContext(request, apps, authenticator);
+  if (principal.kind === 'anonymous') throw unauthorized('This management call needs the service token');
+  if (principal.kind !== 'service') throw forbidden('This management call needs the service role');
+  return app;
 }

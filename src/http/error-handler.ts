@@ -35,6 +35,7 @@ export function errorBody(request: FastifyRequest, status: number, code: ErrorCo
 
 export function handleError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError) {
+    if (error.headers) reply.headers(error.headers);
     return reply.status(error.status).send(errorBody(request, error.status, error.code, error.message, error.extra));
   }
   const status = (error as FastifyError).statusCode;

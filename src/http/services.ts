@@ -1,12 +1,21 @@
 // The long-lived services the HTTP layer hands to its routes; built once by the server at start.
 
-import type { TokenService, UserService } from '../auth/index.js';
+import type { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
+import type { FunctionsService } from '../functions/index.js';
+import type { DevMailbox, Mailer } from '../mail/index.js';
 import type { EntityRepository } from '../store/index.js';
 import type { AppRegistry } from '../tenancy/index.js';
 
 export interface Services {
   apps: AppRegistry;
   tokens: TokenService;
+  authenticator: Authenticator;
+  auth: AuthService;
   records: EntityRepository;
   users: UserService;
+  mailer: Mailer;
+  /** Set when mail is captured for `/_dev/mail` instead of sent. */
+  devMailbox?: DevMailbox;
+  /** Backend functions (deployments, invocation, secrets, logs); without it those routes are not served. */
+  functions?: FunctionsService;
 }

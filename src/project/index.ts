@@ -3,3 +3,5 @@
 export { loadProject, readEntities, findConfigDir, ProjectError } from './load.js';
 export type { Project, ProjectProblem } from './load.js';
 export { watchEntities } from './watch.js';
+export { readFunctions, readEnvFiles, watchFunctions } from './functions.js';
+export type { ProjectFunction } from './functions.js';

@@ -21,8 +21,32 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 describe('reading a Base44 project folder', () => {
   it('reads config.jsonc with comments and trailing commas', async () => {
     const project = await loadProject(root);
-    expect(project.settings).toEqual({ name: 'Demo', visibility: 'public' });
+    expect(project.settings).toEqual({ name: 'Demo', visibility: 'public', auth: {} });
     expect(project.configDir).toBe(path.join(root, 'base44'));
+  });
+
+  it('reads the app’s auth settings, durations in words or seconds, and the official password switch', async () => {
+    await write(
+      'base44/config.jsonc',
+      '{ "name": "Demo", "auth": { "signup": "invite_only", "emailVerification": false, "tokenLifetime": "12h", "redirectOrigins": ["https://app.example.com/x"] } }',
+    );
+    await write('base44/auth/config.jsonc', '{ "enableUsernamePassword": false, "enableGoogleLogin": false }');
+    expect((await loadProject(root)).settings.auth).toEqual({
+      signup: 'invite_only',
+      emailVerification: false,
+      tokenLifetime: 43_200,
+      redirectOrigins: ['https://app.example.com'],
+      passwordLogin: false,
+    });
+    await write('base44/config.jsonc', '{ "name": "Demo", "auth": { "tokenLifetime": 90 } }');
+    expect((await loadProject(root)).settings.auth).toMatchObject({ tokenLifetime: 90 });
+  });
+
+  it('refuses unknown sign-up modes, bad durations and redirect origins that are not URLs', async () => {
+    for (const auth of ['{ "signup": "maybe" }', '{ "tokenLifetime": "forever" }', '{ "tokenLifetime": -5 }', '{ "redirectOrigins": ["not a url"] }']) {
+      await write('base44/config.jsonc', `{ "name": "Demo", "auth": ${auth} }`);
+      await expect(loadProject(root)).rejects.toThrow(ProjectError);
+    }
   });
 
   it('creates base44/.app.jsonc with a new 24-hex app id when it is missing, and keeps it', async () => {

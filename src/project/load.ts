@@ -9,6 +9,7 @@ import { ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import { z } from 'zod';
 import { AccessRuleError, compileAccess } from '../access/index.js';
 import { EntityDefinition, EntityDefinitionError, parseEntityDefinition } from '../schema/index.js';
+import type { AppSettings } from '../tenancy/index.js';
 
 export interface ProjectProblem {
   file: string;
@@ -20,18 +21,45 @@ export interface Project {
   /** The folder holding config.jsonc (usually `<root>/base44`). */
   configDir: string;
   entitiesDir: string;
+  /** Backend functions' folder (`functionsDir` in config.jsonc, default `functions`). */
+  functionsDir: string;
   appId: string;
-  settings: { name: string; description?: string; visibility?: 'public' | 'private' | 'workspace' };
+  settings: AppSettings;
   entities: EntityDefinition[];
   problems: ProjectProblem[];
 }
+
+const DURATION = /^(\d+)\s*([smhd])$/;
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** `3600`, `"45m"`, `"12h"` or `"30d"` as seconds. */
+const duration = z.union([
+  z.number().int().positive(),
+  z.string().regex(DURATION, 'use a number of seconds or a duration like "30m", "12h", "30d"').transform((text) => {
+    const [, amount, unit] = DURATION.exec(text)!;
+    return Number(amount) * SECONDS_PER_UNIT[unit as keyof typeof SECONDS_PER_UNIT];
+  }),
+]);
+
+const authConfig = z.object({
+  signup: z.enum(['open', 'invite_only', 'closed']).optional(),
+  emailVerification: z.boolean().optional(),
+  tokenLifetime: duration.optional(),
+  redirectOrigins: z.array(z.url().transform((url) => new URL(url).origin)).optional(),
+});
 
 const projectConfig = z.object({
   name: z.string().trim().min(1, 'name is required'),
   description: z.string().optional(),
   visibility: z.enum(['public', 'private', 'workspace']).optional(),
   entitiesDir: z.string().default('entities'),
+  functionsDir: z.string().default('functions'),
+  authDir: z.string().default('auth'),
+  auth: authConfig.optional(),
 });
+
+// base44/auth/config.jsonc as the official CLI writes it; only the password switch matters without OAuth.
+const providerConfig = z.looseObject({ enableUsernamePassword: z.boolean().optional() });
 
 export class ProjectError extends Error {}
 
@@ -95,6 +123,14 @@ export async function readEntities(entitiesDir: string): Promise<{ entities: Ent
   return { entities, problems };
 }
 
+async function readPasswordSwitch(authDir: string): Promise<{ passwordLogin?: boolean }> {
+  const file = ['config.jsonc', 'config.json'].map((n) => path.join(authDir, n)).find(existsSync);
+  if (!file) return {};
+  const parsed = providerConfig.safeParse(readJsonc(await readFile(file, 'utf8'), file));
+  if (!parsed.success) throw new ProjectError(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  return parsed.data.enableUsernamePassword === undefined ? {} : { passwordLogin: parsed.data.enableUsernamePassword };
+}
+
 export async function loadProject(dir: string): Promise<Project> {
   const root = path.resolve(dir);
   const configDir = findConfigDir(root);
@@ -103,13 +139,15 @@ export async function loadProject(dir: string): Promise<Project> {
   if (!parsed.success) {
     throw new ProjectError(`${configFile}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
-  const { entitiesDir: entitiesName, ...settings } = parsed.data;
+  const { entitiesDir: entitiesName, functionsDir, authDir, auth, ...app } = parsed.data;
+  const settings: AppSettings = { ...app, auth: { ...auth, ...(await readPasswordSwitch(path.resolve(configDir, authDir))) } };
   await mkdir(configDir, { recursive: true });
   const entitiesDir = path.resolve(configDir, entitiesName);
   return {
     root,
     configDir,
     entitiesDir,
+    functionsDir: path.resolve(configDir, functionsDir),
     appId: await readAppId(configDir),
     settings,
     ...(await readEntities(entitiesDir)),

@@ -1,25 +1,36 @@
 // Composition root of `homebase dev`: one project, its database, the HTTP server and the entity watcher.
 // Everything is created here and handed down; `close()` stops it in reverse order.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
-import { TokenService, UserService } from '../auth/index.js';
+import { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
 import { DevConfigInput, parseDevConfig } from '../config/index.js';
 import { buildHttpApp } from '../http/index.js';
-import { loadProject, readEntities, watchEntities } from '../project/index.js';
-import { Database, EntityRepository, migrate, openPglite, openPostgres } from '../store/index.js';
+import { FunctionsService, deriveSecretsKey } from '../functions/index.js';
+import { DevMailbox, createSmtpMailer } from '../mail/index.js';
+import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
+import { startRealtime } from '../realtime/index.js';
+import { Database, EntityRepository, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
 import { AppRegistry, AppRuntime } from '../tenancy/index.js';
+
+const HOUR_MS = 60 * 60 * 1000;
 
 export interface DevServer {
   url: string;
   appId: string;
   serviceToken: string;
   database: Database['kind'];
+  /** Where mail goes when no SMTP server is configured (also served at `/_dev/mail`). */
+  devMailbox?: DevMailbox;
   /** Reloads the project's entity files now (the watcher does it on change). */
   reload(): Promise<void>;
+  /** Backend functions: deployments, processes, secrets, logs. */
+  functions: FunctionsService;
+  /** Redeploys the project's changed functions and re-reads base44/.env now (the watcher does it on change). */
+  reloadFunctions(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,18 +63,59 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
 
     const apps = new AppRegistry();
     apps.add(app);
-    const tokens = new TokenService(await loadSecret(dataDir), config.userTokenSeconds);
+    const secret = await loadSecret(dataDir);
+    const tokens = new TokenService(secret);
+    const authenticator = new Authenticator(db, tokens, config.sessionCheckSeconds * 1000);
     const records = new EntityRepository(db);
-    const users = new UserService(db, records, tokens);
+    const users = new UserService(db, records);
+    const mailer = config.smtpUrl ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom }) : new DevMailbox(logger);
+    const devMailbox = mailer instanceof DevMailbox ? mailer : undefined;
+    const auth = new AuthService(db, records, users, authenticator, mailer, {
+      defaults: {
+        signup: config.signup,
+        emailVerification: config.emailVerification,
+        tokenLifetimeSeconds: config.userTokenSeconds,
+        redirectOrigins: [],
+        allowLocalhostRedirects: true,
+        passwordLogin: true,
+      },
+      limits: config.authLimits,
+      codeKey: createHmac('sha256', secret).update('auth-codes').digest(),
+      logger,
+    });
+    // Function processes reach this server at its own URL, known once it listens.
+    let functionsApiUrl = '';
+    const functions = new FunctionsService(
+      { db, tokens, authenticator, logger, secretsKey: deriveSecretsKey(secret), apiUrl: () => functionsApiUrl },
+      {
+        ...config.functions,
+        denoDir: config.functions.denoDir ?? path.join(dataDir, 'deno-cache'),
+        codeRoot: path.join(dataDir, 'functions'),
+        maxBodyBytes: config.maxFileBytes,
+      },
+    );
     const http = await buildHttpApp(
-      { apps, tokens, records, users },
+      { apps, tokens, authenticator, auth, records, users, mailer, devMailbox, functions },
       { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes },
     );
     await http.listen({ port: config.port, host: config.host });
+    const realtime = await startRealtime({
+      httpServer: http.server,
+      db,
+      apps,
+      logger,
+      authenticate: (target, token) => authenticator.authenticate(target.id, token),
+      accessUser: (target, principal) => users.accessUser(target, principal),
+      pollMs: config.realtimePollSeconds * 1000,
+    });
+    const stopPruning = keepOutboxPruned(db, config.outboxRetentionSeconds, (error) =>
+      logger.error({ err: { message: error.message } }, 'outbox pruning failed'),
+    );
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host}:${port}`;
+    functionsApiUrl = url;
     const serviceToken = await tokens.signService(app.id, config.serviceTokenSeconds);
     await writeFile(path.join(dataDir, 'dev.json'), JSON.stringify({ url, appId: app.id, serviceToken }, null, 2), {
       mode: 0o600,
@@ -74,8 +126,24 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       await app.setEntities(result.entities);
       logger.info({ entities: result.entities.map((e) => e.name) }, 'entities reloaded');
     };
+    const housekeeping = setInterval(() => {
+      auth.prune().catch((error: Error) => logger.error({ err: { message: error.message } }, 'auth housekeeping failed'));
+    }, HOUR_MS);
+    housekeeping.unref();
     const stopWatching = config.watch
       ? watchEntities(project.entitiesDir, applyEntities, (error) => logger.error({ err: error }, 'entity reload failed'))
+      : () => {};
+    // .env values are defaults under secrets set through the API; functions deploy as `under_dev`.
+    const applyFunctions = async () => {
+      functions.secrets.setFileValues(app.id, await readEnvFiles(project.configDir));
+      const found = await readFunctions(project.functionsDir);
+      const result = await functions.syncProject(app.id, found.functions);
+      [...found.problems, ...result.problems].forEach((p) => logger.error({ file: p.file }, `function skipped: ${p.message}`));
+      if (result.deployed.length + result.removed.length > 0) logger.info({ deployed: result.deployed, removed: result.removed }, 'functions deployed');
+    };
+    await applyFunctions();
+    const stopWatchingFunctions = config.watch
+      ? watchFunctions(project.configDir, project.functionsDir, applyFunctions, (error) => logger.error({ err: error }, 'function reload failed'))
       : () => {};
 
     return {
@@ -83,10 +151,19 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       appId: app.id,
       serviceToken,
       database: db.kind,
+      devMailbox,
       reload: async () => applyEntities(await readEntities(project.entitiesDir)),
+      functions,
+      reloadFunctions: applyFunctions,
       close: async () => {
         stopWatching();
+        stopWatchingFunctions();
+        clearInterval(housekeeping);
+        stopPruning();
+        await realtime.close();
         await http.close();
+        await functions.close();
+        await mailer.close();
         await db.close();
       },
     };

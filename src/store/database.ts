@@ -11,6 +11,12 @@ export interface Database extends Sql {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` with the payload of each notification on `channel` (sent by committed transactions), and
+   * `onListen` each time listening starts — again after a lost connection, when notifications sent meanwhile are
+   * gone, so callers re-read what they follow. Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -25,9 +25,11 @@ import {
 import type { RecordValidator } from '../schema/index.js';
 import { Database, Row, Sql } from './database.js';
 import { newId } from './ids.js';
+import { logChanges } from './outbox.js';
 
 /** Everything the repository needs to know about one entity of one app. */
 export interface EntityTable {
+  appId: string;
   name: string;
   /** Quoted `"app_<id>"."<Entity>"`. */
   ref: string;
@@ -73,16 +75,23 @@ const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YY
 // Apps do `new Date(created_date + 'Z')`, so timestamps leave zone-less, in UTC, with microseconds.
 // The formatted timestamps get their own names: an output column called created_date would capture
 // `ORDER BY created_date` and sort every matching row by text instead of walking the index.
-const columns = (table = '', data = `${table}data`) =>
-  `${table}id, ${timestamp(`${table}created_date`)} AS created_text, ${timestamp(`${table}updated_date`)} AS updated_text, ` +
-  `${table}created_by, ${table}created_by_id, ${data} AS data`;
+const columns = (data = 'data') =>
+  `id, ${timestamp('created_date')} AS created_text, ${timestamp('updated_date')} AS updated_text, ` +
+  `created_by, created_by_id, ${data} AS data`;
 /** The select list of a record as the repository reads it (the benchmark's raw-driver ceiling uses it too). */
 export const RECORD_COLUMNS = columns();
 const COLUMNS = RECORD_COLUMNS;
+/** A record as the API returns it (toRecord's shape), as one JSON value: what the outbox keeps. */
+const RECORD_JSON =
+  `jsonb_build_object('id', id, 'created_date', ${timestamp('created_date')}, 'updated_date', ${timestamp('updated_date')}, ` +
+  `'created_by', created_by, 'created_by_id', created_by_id, 'is_sample', false) || data`;
+/** The stored columns a writing statement hands to the outbox and to the caller's select list; `table` qualifies them. */
+const written = (table = '') =>
+  `${table}id, ${table}created_date, ${table}updated_date, ${table}created_by, ${table}created_by_id, ${table}data`;
 
-/** Returned columns as this caller may see them; `table` qualifies names where a statement joins another source. */
-function visibleColumns(view: CallerView, params: SqlParams, table = ''): string {
-  return columns(table, view.data?.(params, `${table}data`));
+/** Returned columns as this caller may see them. */
+function visibleColumns(view: CallerView, params: SqlParams): string {
+  return columns(view.data?.(params, 'data'));
 }
 
 function toRecord(row: Row): EntityRecord {
@@ -313,9 +322,10 @@ export class EntityRepository {
     const params = new SqlParams();
     const source = params.json(rows);
     const inserted = await tx.query(
-      `INSERT INTO ${table.ref} (id, created_by, created_by_id, data) ` +
+      `WITH written AS (INSERT INTO ${table.ref} (id, created_by, created_by_id, data) ` +
         `SELECT id, created_by, created_by_id, data FROM jsonb_to_recordset(${source}) ` +
-        `AS input(id text, created_by text, created_by_id text, data jsonb) RETURNING ${visibleColumns(view, params)}`,
+        `AS input(id text, created_by text, created_by_id text, data jsonb) RETURNING ${written()}), ` +
+        `${logChanges(params, table.appId, table.name, 'create', RECORD_JSON)} SELECT ${visibleColumns(view, params)} FROM written`,
       params.values,
     );
     return inOrder(rows.map((r) => r.id), inserted.map(toRecord));
@@ -327,12 +337,12 @@ export class EntityRepository {
       return this.db.transaction(async (tx) => (await this.patchAll(tx, table, [{ id, patch }], view))[0]);
     }
     const params = new SqlParams();
-    const filter = idFilter(id, view, params);
-    const [row] = await this.db.query(
-      `UPDATE ${table.ref} SET data = data || ${params.json(patch)}, updated_date = now() WHERE ${filter} ` +
-        `RETURNING ${visibleColumns(view, params)}`,
-      params.values,
-    );
+    const statement = updateStatement(table, params, {
+      target: idFilter(id, view, params),
+      set: `data = ${table.ref}.data || ${params.json(patch)}`,
+      select: visibleColumns(view, params),
+    });
+    const [row] = await this.db.query(statement, params.values);
     if (!row) throw notFound(`${table.name} ${id} not found`);
     return toRecord(row);
   }
@@ -376,11 +386,15 @@ export class EntityRepository {
           },
           (i) => batch[i].id,
         );
-        await tx.query(
-          `UPDATE ${table.ref} SET data = change.data, updated_date = now() ` +
-            `FROM jsonb_to_recordset($1::text::jsonb) AS change(id text, data jsonb) WHERE ${table.ref}.id = change.id`,
-          [JSON.stringify(batch.map((r, i) => ({ id: r.id, data: data[i] })))],
-        );
+        const changes = new SqlParams();
+        const payload = changes.json(batch.map((r, i) => ({ id: r.id, data: data[i] })));
+        const statement = updateStatement(table, changes, {
+          target: `id IN (SELECT c.id FROM jsonb_to_recordset(${payload}) AS c(id text))`,
+          set: 'data = change.data',
+          changes: `jsonb_to_recordset(${payload}) AS change(id text, data jsonb)`,
+          select: 'id',
+        });
+        await tx.query(statement, changes.values);
       }
       return { success: true, updated: batch.length, has_more: rows.length > MAX_BATCH };
     });
@@ -388,7 +402,11 @@ export class EntityRepository {
 
   async delete(table: EntityTable, id: string, view: CallerView = EVERYTHING): Promise<void> {
     const params = new SqlParams();
-    const rows = await this.db.query(`DELETE FROM ${table.ref} WHERE ${idFilter(id, view, params)} RETURNING id`, params.values);
+    const rows = await this.db.query(
+      `WITH written AS (DELETE FROM ${table.ref} WHERE ${idFilter(id, view, params)} RETURNING ${written()}), ` +
+        `${logChanges(params, table.appId, table.name, 'delete', RECORD_JSON)} SELECT id FROM written`,
+      params.values,
+    );
     if (rows.length === 0) throw notFound(`${table.name} ${id} not found`);
   }
 
@@ -397,7 +415,8 @@ export class EntityRepository {
     const params = new SqlParams();
     const filter = where(table, query, view, params);
     const [row] = await this.db.query<{ deleted: number }>(
-      `WITH removed AS (DELETE FROM ${table.ref} WHERE ${filter} RETURNING 1) SELECT count(*)::int AS deleted FROM removed`,
+      `WITH written AS (DELETE FROM ${table.ref} WHERE ${filter} RETURNING ${written()}), ` +
+        `${logChanges(params, table.appId, table.name, 'delete', RECORD_JSON)} SELECT count(*)::int AS deleted FROM written`,
       params.values,
     );
     return row.deleted;
@@ -476,18 +495,45 @@ export class EntityRepository {
     const params = new SqlParams();
     const payload = params.json(changes);
     const scoped = view.rows ? ` AND (${view.rows(params)})` : '';
-    const rows = await tx.query(
-      `UPDATE ${table.ref} SET data = ${table.ref}.data || change.patch, updated_date = now() ` +
-        `FROM jsonb_to_recordset(${payload}) AS change(id text, patch jsonb) WHERE ${table.ref}.id = change.id${scoped} ` +
-        `RETURNING ${visibleColumns(view, params, `${table.ref}.`)}`,
-      params.values,
-    );
+    const statement = updateStatement(table, params, {
+      target: `id IN (SELECT c.id FROM jsonb_to_recordset(${payload}) AS c(id text))${scoped}`,
+      set: `data = ${table.ref}.data || change.patch`,
+      changes: `jsonb_to_recordset(${payload}) AS change(id text, patch jsonb)`,
+      select: visibleColumns(view, params),
+    });
+    const rows = await tx.query(statement, params.values);
     if (rows.length !== ids.length) {
       const found = new Set(rows.map((r) => r.id));
       throw notFound(`${table.name} not found: ${ids.filter((id) => !found.has(id)).join(', ')}`);
     }
     return inOrder(ids, rows.map(toRecord));
   }
+}
+
+interface UpdateParts {
+  /** Selects the rows to change, over the table's own columns. */
+  target: string;
+  /** The SET list, besides updated_date; it reads the stored row through the table's name and `change`, if given. */
+  set: string;
+  /** A FROM item named `change`, with an `id` column, joined to the row it changes. */
+  changes?: string;
+  /** The select list over the changed rows. */
+  select: string;
+}
+
+/**
+ * One UPDATE statement that also logs each change, with the record it replaced, to the outbox. The target rows are
+ * locked before they are read, so the previous record is the one this update replaces even under concurrent writes.
+ */
+function updateStatement(table: EntityTable, params: SqlParams, parts: UpdateParts): string {
+  const ref = table.ref;
+  return (
+    `WITH written AS (UPDATE ${ref} SET ${parts.set}, updated_date = now() ` +
+    `FROM (SELECT id AS old_id, ${RECORD_JSON} AS old_record FROM ${ref} WHERE ${parts.target} FOR UPDATE) old` +
+    `${parts.changes ? `, ${parts.changes}` : ''} WHERE ${ref}.id = old.old_id${parts.changes ? ` AND change.id = ${ref}.id` : ''} ` +
+    `RETURNING ${written(`${ref}.`)}, old.old_record), ` +
+    `${logChanges(params, table.appId, table.name, 'update', RECORD_JSON, 'old_record')} SELECT ${parts.select} FROM written`
+  );
 }
 
 /** The top-level fields a client sent, which field-level create rules judge. */

@@ -7,6 +7,23 @@ export { migrate } from './migrations.js';
 export { ensureAppSchema, ensureEntityTable, tableRef } from './entity-tables.js';
 export { EntityRepository, MAX_BATCH, RECORD_COLUMNS } from './entity-repository.js';
 export type { EntityTable, EntityRecord, Scope, CallerView, Creator, Page } from './entity-repository.js';
-export { savePasswordHash, findLogin } from './credentials.js';
+export { savePasswordHash, findAccount, findPasswordHash } from './credentials.js';
+export { createSession, findSession, revokeSession, revokeUserSessions, pruneSessions } from './sessions.js';
+export type { SessionState } from './sessions.js';
+export { issueCode, consumeCode, peekCode, hasLiveCode, attemptEmailCode, pruneCodes } from './auth-codes.js';
+export type { CodePurpose } from './auth-codes.js';
 export { upsertApp } from './apps.js';
 export { newId, isId } from './ids.js';
+export { OUTBOX_CHANNEL, outboxCursor, readOutbox, pruneOutbox, keepOutboxPruned } from './outbox.js';
+export type { OutboxEvent, OutboxCursor, ChangeType } from './outbox.js';
+export * as functionStore from './functions.js';
+export type {
+  Deployment,
+  DeploymentSummary,
+  DeploymentState,
+  DeploymentSource,
+  FunctionFile,
+  Caller,
+  InvocationRecord,
+  StoredLogLine,
+} from './functions.js';

@@ -40,6 +40,77 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (app_id, purpose, code_hash)
    );
    CREATE INDEX auth_codes_by_email ON homebase.auth_codes (app_id, purpose, lower(email), created_date DESC);`,
+  // The outbox: every committed record change, written by the statement that makes it (store/outbox.ts).
+  // A position is taken only once the transaction has an id, which lets readers tell a gap still in flight
+  // from one a rollback left. Each inserting statement notifies listeners, which PostgreSQL does on commit only.
+  `CREATE SEQUENCE homebase.outbox_position;
+   CREATE FUNCTION homebase.next_outbox_position() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_current_xact_id(); RETURN nextval('homebase.outbox_position'); END $$;
+   CREATE TABLE homebase.outbox (
+     position bigint PRIMARY KEY DEFAULT homebase.next_outbox_position(),
+     app_id text NOT NULL,
+     entity text NOT NULL,
+     record_id text NOT NULL,
+     type text NOT NULL CHECK (type IN ('create', 'update', 'delete')),
+     data jsonb NOT NULL,
+     old_data jsonb,
+     created_date timestamptz NOT NULL DEFAULT now()
+   );
+   ALTER SEQUENCE homebase.outbox_position OWNED BY homebase.outbox.position;
+   CREATE FUNCTION homebase.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('homebase_outbox', max(position)::text) FROM written HAVING count(*) > 0; RETURN NULL; END $$;
+   CREATE TRIGGER outbox_notify AFTER INSERT ON homebase.outbox REFERENCING NEW TABLE AS written
+     FOR EACH STATEMENT EXECUTE FUNCTION homebase.notify_outbox();`,
+  // Backend functions (src/store/functions.ts): immutable deployments and the live one per function, secrets sealed
+  // with AES-256-GCM, invocation records and log lines (pruned after the retention period).
+  `CREATE TABLE homebase.function_deployments (
+     id text PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     function_name text NOT NULL,
+     entry text NOT NULL,
+     files jsonb NOT NULL,
+     automations jsonb NOT NULL DEFAULT '[]',
+     content_hash text NOT NULL,
+     state text NOT NULL CHECK (state IN ('dummy', 'erroring', 'under_dev', 'potential_release', 'under_user_test', 'release', 'reverted')),
+     source text NOT NULL CHECK (source IN ('project', 'api')),
+     created_date timestamptz NOT NULL DEFAULT clock_timestamp()
+   );
+   CREATE INDEX function_deployments_by_name ON homebase.function_deployments (app_id, function_name, created_date DESC);
+   CREATE TABLE homebase.functions (
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     name text NOT NULL,
+     live_deployment_id text NOT NULL REFERENCES homebase.function_deployments(id) ON DELETE CASCADE,
+     updated_date timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (app_id, name)
+   );
+   CREATE TABLE homebase.secrets (
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     name text NOT NULL,
+     sealed_value text NOT NULL,
+     updated_date timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (app_id, name)
+   );
+   CREATE TABLE homebase.function_invocations (
+     id text PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     function_name text NOT NULL,
+     deployment_id text NOT NULL,
+     started_date timestamptz NOT NULL,
+     duration_ms int NOT NULL,
+     status int NOT NULL,
+     outcome text NOT NULL,
+     caller jsonb NOT NULL
+   );
+   CREATE INDEX function_invocations_by_name ON homebase.function_invocations (app_id, function_name, started_date DESC);
+   CREATE TABLE homebase.function_logs (
+     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     function_name text NOT NULL,
+     invocation_id text,
+     time timestamptz NOT NULL,
+     level text NOT NULL,
+     message text NOT NULL
+   );
+   CREATE INDEX function_logs_by_name ON homebase.function_logs (app_id, function_name, seq);
+   CREATE INDEX function_logs_by_time ON homebase.function_logs (time);`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes

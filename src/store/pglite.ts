@@ -36,6 +36,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     kind: 'pglite',
     query: root.query,
     transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    // In process, the connection cannot drop: listening starts once.
+    listen: async (channel, onNotify, onListen) => {
+      const stop = await pg.listen(channel, onNotify);
+      onListen();
+      return () => stop();
+    },
     close: async () => {
       clearInterval(statistics);
       await pg.close();

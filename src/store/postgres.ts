@@ -33,6 +33,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     kind: 'postgres',
     query: root.query,
     transaction: (work) => sql.begin((tx) => work(wrap(tx))) as Promise<never>,
+    // postgres.js listens on a connection of its own and, when it drops, reconnects and listens again (onListen).
+    listen: async (channel, onNotify, onListen) => {
+      const { unlisten } = await sql.listen(channel, onNotify, onListen);
+      return unlisten;
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -7,10 +7,21 @@ import { entityFields } from '../query/index.js';
 import { EntityDefinition, compileValidator, fieldKind, indexedFields, normaliseEntityDefinition } from '../schema/index.js';
 import { Database, EntityTable, ensureAppSchema, ensureEntityTable, tableRef, upsertApp } from '../store/index.js';
 
+/** How people get into an app (`auth` in base44/config.jsonc); unset keys take the server's defaults. */
+export interface AppAuthConfig {
+  signup?: 'open' | 'invite_only' | 'closed';
+  emailVerification?: boolean;
+  tokenLifetime?: number;
+  redirectOrigins?: string[];
+  /** `enableUsernamePassword` of base44/auth/config.jsonc. */
+  passwordLogin?: boolean;
+}
+
 export interface AppSettings {
   name: string;
   description?: string;
   visibility?: 'public' | 'private' | 'workspace';
+  auth?: AppAuthConfig;
 }
 
 // Every app has users, whether or not its project extends the User entity.
@@ -46,6 +57,7 @@ export class AppRuntime {
       const indexed = [...new Set([...indexedFields(definition), ...access.ruleFields.filter((f) => f in definition.properties)])];
       await ensureEntityTable(this.db, this.id, definition.name, indexed);
       tables.set(definition.name, {
+        appId: this.id,
         name: definition.name,
         ref: tableRef(this.id, definition.name),
         fields: entityFields((path) => fieldKind(definition, path), new Set(indexed)),

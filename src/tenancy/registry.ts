@@ -1,6 +1,6 @@
 // The apps this node serves, by id; requests name their app in the URL.
 
-import { notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { AppRuntime } from './app-runtime.js';
 
 export class AppRegistry {
@@ -13,6 +13,13 @@ export class AppRegistry {
   get(appId: string): AppRuntime {
     const app = this.apps.get(appId);
     if (!app) throw notFound(`App ${appId.slice(0, 40)} not found`);
+    return app;
+  }
+
+  /** The one app a single-app server (dev) serves, for browser pages that arrive without an app id. */
+  only(): AppRuntime {
+    const [app, ...others] = this.apps.values();
+    if (!app || others.length > 0) throw badRequest('This server hosts several apps: add app_id to the address');
     return app;
   }
 

@@ -22,6 +22,8 @@ export function databases(): DatabaseKind[] {
 
 export interface TestServer extends DevServer {
   projectDir: string;
+  /** The database it runs on (`memory://` for in-memory PGlite). */
+  databaseUrl: string;
   /** A client acting as the service role (what backend functions get). */
   service: ReturnType<typeof createClient>['asServiceRole'];
   /** A client with the given user token, or anonymous. */
@@ -47,17 +49,35 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
   };
 }
 
+export interface TestServerOptions {
+  /** Where the server sends mail (test/support/smtp.ts); without it mail goes to the dev mailbox. */
+  smtpUrl?: string;
+  /** Any other server setting, over the test defaults. */
+  config?: Partial<Parameters<typeof startDevServer>[0]>;
+  /**
+   * Starts another node of `joining`'s app on its PostgreSQL database: the project copy keeps the app id and the
+   * signing secret, and the database stays the first server's to drop.
+   */
+  joining?: TestServer;
+}
+
 /** Starts a server for a copy of `projectDir` (the copy may be edited by the test). */
-export async function startTestServer(kind: DatabaseKind, projectDir = KARARA): Promise<TestServer> {
+export async function startTestServer(kind: DatabaseKind, projectDir = KARARA, options: TestServerOptions = {}): Promise<TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'homebase-test-'));
-  await cp(projectDir, dir, { recursive: true, filter: (source) => !source.includes('.homebase') && !source.endsWith('.app.jsonc') });
-  const database = kind === 'postgres' ? await createDatabase() : undefined;
+  if (options.joining) await cp(options.joining.projectDir, dir, { recursive: true, filter: (source) => !source.endsWith('dev.json') });
+  else await cp(projectDir, dir, { recursive: true, filter: (source) => !source.includes('.homebase') && !source.endsWith('.app.jsonc') });
+  const database = kind === 'postgres' && !options.joining ? await createDatabase() : undefined;
+  const databaseUrl = options.joining?.databaseUrl ?? database?.url ?? 'memory://';
   const server = await startDevServer({
     projectDir: dir,
     port: 0,
-    databaseUrl: database?.url ?? 'memory://',
+    databaseUrl,
     logLevel: process.env.HOMEBASE_TEST_LOG ?? 'silent',
     watch: false,
+    // Suites sign in many users from one address; the abuse tests start their own server with real limits.
+    authLimits: { perIp: { attempts: 100_000, windowSeconds: 60 }, perEmail: { attempts: 100_000, windowSeconds: 60 } },
+    smtpUrl: options.smtpUrl,
+    ...options.config,
   } as Parameters<typeof startDevServer>[0]);
   const client = (token?: string) =>
     createClient({ serverUrl: server.url, appId: server.appId, token, analytics: { enabled: false } } as Parameters<typeof createClient>[0]);
@@ -65,6 +85,7 @@ export async function startTestServer(kind: DatabaseKind, projectDir = KARARA): 
   return {
     ...server,
     projectDir: dir,
+    databaseUrl,
     service: createClient({ serverUrl: server.url, appId: server.appId, serviceToken: server.serviceToken, analytics: { enabled: false } } as Parameters<typeof createClient>[0]).asServiceRole,
     client,
     fetch: fetchRaw,

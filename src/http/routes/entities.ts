@@ -20,7 +20,7 @@ type EntityParams = { appId: string; entity: string; id?: string };
 type Query = Record<string, unknown>;
 
 export function entityRoutes(server: FastifyInstance, services: Services): void {
-  const { apps, tokens, records, users } = services;
+  const { apps, authenticator, records, users } = services;
   const base = '/api/apps/:appId/entities/:entity';
 
   /**
@@ -28,7 +28,7 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
    * fixed rules (`userOperation` distinguishes its bulk writes, which only admins may make).
    */
   async function open(request: FastifyRequest, operation: ViewOperation, userOperation: EntityOperation = operation) {
-    const ctx = await resolveContext(request, apps, tokens);
+    const ctx = await resolveContext(request, apps, authenticator);
     const table = ctx.app.entity((request.params as EntityParams).entity);
     let viewFor: (op: ViewOperation) => CallerView;
     if (table.name === 'User') {
@@ -50,6 +50,12 @@ export function entityRoutes(server: FastifyInstance, services: Services): void 
     }
     return { ...ctx, table, view: viewFor(operation), viewFor };
   }
+
+  // Sessions report their user's role and state; after a write to users, this node checks them afresh.
+  server.addHook('onSend', async (request) => {
+    const params = request.params as Partial<EntityParams> & { appId?: string };
+    if (params.entity === 'User' && request.method !== 'GET' && params.appId) authenticator.forgetApp(params.appId);
+  });
 
   /** Strips fields the caller may not change on a user; other entities pass through. */
   function userSafe(tableName: string, ctx: Awaited<ReturnType<typeof open>>, body: unknown): unknown {

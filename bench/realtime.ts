@@ -1,0 +1,342 @@
+// Realtime benchmark: 1,000 socket.io clients subscribed to one entity (the SDK's protocol), a writer creating records
+// at a steady 200/s; event-to-delivery latency (the writer's send time, carried in the record, to receipt) and
+// delivered/expected counts. On PostgreSQL also split over two nodes, with every write made on the first.
+// `npm run bench [-- --quick] [-- --db pglite|postgres]`; alone: `node --import tsx bench/realtime.ts`.
+// Note: the writer, the 1,000 clients, the server(s) and the database all share this machine's cores.
+
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { io, Socket } from 'socket.io-client';
+import {
+  ServerInfo,
+  cleanupOnSignals,
+  fmtInt,
+  fmtMs,
+  loadAverage,
+  onCleanup,
+  percentile,
+  postgresVersion,
+  POSTGRES_URL,
+  runBench,
+  serverProblems,
+  sleep,
+  startHomebase,
+  table,
+  withDatabase,
+  withPostgres,
+} from './support.js';
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
+  allowPositionals: false,
+});
+if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
+  console.error(`--db must be pglite or postgres, not ${args.db}`);
+  process.exit(2);
+}
+type DbKind = 'pglite' | 'postgres';
+const QUICK = args.quick === true;
+const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
+const SOCKETS = 1_000;
+const WRITES_PER_SECOND = 200;
+const SECONDS = QUICK ? 5 : 10;
+const TARGET_P99_MS = 50;
+const SOCKET_PATH = '/ws-user-apps/socket.io/';
+const CONNECT_BATCH = 50;
+const DRAIN_MS = 10_000;
+const ENTITY = { name: 'Tick', type: 'object', properties: { seq: { type: 'number' }, sent_at: { type: 'number' }, phase: { type: 'string' } } };
+
+cleanupOnSignals();
+
+/** Milliseconds since the epoch with sub-millisecond precision; writer and clients share this process's clock. */
+const now = () => performance.timeOrigin + performance.now();
+
+async function benchProject(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'homebase-bench-realtime-'));
+  onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, 'base44', 'entities'), { recursive: true });
+  await writeFile(path.join(dir, 'base44', 'config.jsonc'), JSON.stringify({ name: 'Realtime bench' }));
+  await writeFile(path.join(dir, 'base44', 'entities', 'tick.jsonc'), JSON.stringify(ENTITY));
+  return dir;
+}
+
+/** A second node of the same app: a copy of the project with its app id and signing secret. */
+async function secondNodeProject(first: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'homebase-bench-realtime-b-'));
+  onCleanup(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  await cp(first, dir, { recursive: true, filter: (source) => !source.endsWith('dev.json') });
+  return dir;
+}
+
+interface Scenario {
+  label: string;
+  /** Where each client connects, round-robin. */
+  urls: string[];
+  writer: ServerInfo;
+}
+
+interface Outcome {
+  label: string;
+  sockets: number;
+  writes: number;
+  failedWrites: number;
+  expected: number;
+  delivered: number;
+  duplicates: number;
+  p50: number;
+  p99: number;
+  max: number;
+  writeP99: number;
+}
+
+/** The clients: plain socket.io sockets doing what the SDK does (handshake query, `join` on every connect). */
+class Clients {
+  private readonly sockets: Socket[] = [];
+  /** Per socket, which measured writes (by seq) arrived. */
+  private seen: Uint8Array[] = [];
+  latencies = new Float64Array(0);
+  delivered = 0;
+  duplicates = 0;
+  private probeSeen: Set<number>[] = [];
+
+  constructor(
+    private readonly appId: string,
+    private readonly room = `entities:${appId}:Tick`,
+  ) {}
+
+  async connect(urls: string[], count: number): Promise<void> {
+    for (let start = 0; start < count; start += CONNECT_BATCH) {
+      await Promise.all(
+        Array.from({ length: Math.min(CONNECT_BATCH, count - start) }, (_, k) => this.open(urls[(start + k) % urls.length], start + k)),
+      );
+    }
+  }
+
+  private open(url: string, index: number): Promise<void> {
+    const socket = io(url, {
+      path: SOCKET_PATH,
+      transports: ['websocket'],
+      query: { app_id: this.appId, token: 'null', anonymous_id: `bench-${index}` },
+      forceNew: true,
+      reconnection: false,
+    });
+    this.sockets.push(socket);
+    this.probeSeen.push(new Set());
+    socket.on('connect', () => socket.emit('join', this.room));
+    socket.on('update_model', (message: { room: string; data: string }) => {
+      if (message.room !== this.room) return;
+      const received = now();
+      const { data } = JSON.parse(message.data) as { data: { seq: number; sent_at: number; phase: string } };
+      if (data.phase === 'probe') {
+        this.probeSeen[index].add(data.seq);
+        return;
+      }
+      const seen = this.seen[index];
+      if (seen[data.seq]) {
+        this.duplicates++;
+        return;
+      }
+      seen[data.seq] = 1;
+      this.latencies[this.delivered++] = received - data.sent_at;
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', (error) => reject(new Error(`socket ${index} could not connect: ${error.message}`)));
+    });
+  }
+
+  /** Every client has joined once a probe written now reaches all of them. */
+  async ready(write: (seq: number) => Promise<void>): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      await write(attempt);
+      const deadline = Date.now() + 500;
+      while (Date.now() < deadline) {
+        if (this.probeSeen.every((seen) => seen.size > 0)) return;
+        await sleep(20);
+      }
+    }
+    throw new Error(`only ${this.probeSeen.filter((s) => s.size > 0).length} of ${this.sockets.length} clients joined`);
+  }
+
+  reset(writes: number): void {
+    this.seen = this.sockets.map(() => new Uint8Array(writes));
+    this.latencies = new Float64Array(writes * this.sockets.length);
+    this.delivered = 0;
+    this.duplicates = 0;
+  }
+
+  get count(): number {
+    return this.sockets.length;
+  }
+
+  close(): void {
+    this.sockets.forEach((s) => s.disconnect());
+  }
+}
+
+async function createTick(writer: ServerInfo, body: Record<string, unknown>): Promise<boolean> {
+  const response = await fetch(`${writer.url}/api/apps/${writer.appId}/entities/Tick`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  return response.status === 201;
+}
+
+async function run(scenario: Scenario): Promise<Outcome> {
+  const clients = new Clients(scenario.writer.appId);
+  const disconnect = onCleanup('disconnect clients', async () => clients.close());
+  try {
+    const connectStart = Date.now();
+    await clients.connect(scenario.urls, SOCKETS);
+    console.log(`  ${scenario.label}: ${fmtInt(clients.count)} clients connected in ${((Date.now() - connectStart) / 1000).toFixed(1)} s`);
+    await clients.ready(async (seq) => {
+      await createTick(scenario.writer, { seq, sent_at: now(), phase: 'probe' });
+    });
+
+    const writes = WRITES_PER_SECOND * SECONDS;
+    clients.reset(writes);
+    const interval = 1000 / WRITES_PER_SECOND;
+    const writeTimes = new Float64Array(writes);
+    let failedWrites = 0;
+    const pending: Promise<void>[] = [];
+    const start = now();
+    for (let seq = 0; seq < writes; seq++) {
+      const due = start + seq * interval;
+      const wait = due - now();
+      if (wait > 1) await sleep(wait);
+      const sentAt = now();
+      pending.push(
+        createTick(scenario.writer, { seq, sent_at: sentAt, phase: 'measure' }).then(
+          (ok) => {
+            writeTimes[seq] = now() - sentAt;
+            if (!ok) failedWrites++;
+          },
+          () => {
+            failedWrites++;
+          },
+        ),
+      );
+    }
+    await Promise.all(pending);
+    const expected = (writes - failedWrites) * clients.count;
+    const drainUntil = Date.now() + DRAIN_MS;
+    while (clients.delivered < expected && Date.now() < drainUntil) await sleep(20);
+
+    const latencies = clients.latencies.slice(0, clients.delivered).sort();
+    const writeLatencies = writeTimes.sort();
+    return {
+      label: scenario.label,
+      sockets: clients.count,
+      writes,
+      failedWrites,
+      expected,
+      delivered: clients.delivered,
+      duplicates: clients.duplicates,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1] ?? NaN,
+      writeP99: percentile(writeLatencies, 99),
+    };
+  } finally {
+    await disconnect();
+  }
+}
+
+async function startNode(projectDir: string, databaseUrl: string, label: string) {
+  const { child, info } = await startHomebase(projectDir, databaseUrl);
+  console.log(`  ${label}: ${info.url} (app ${info.appId}, pid ${child.process.pid})`);
+  return { child, info };
+}
+
+async function benchPglite(): Promise<Outcome[]> {
+  const project = await benchProject();
+  const node = await startNode(project, 'memory://', 'server on PGlite (in memory)');
+  try {
+    return [await run({ label: 'PGlite, one node', urls: [node.info.url], writer: node.info })];
+  } finally {
+    reportProblems(node.child);
+    await node.child.stop();
+  }
+}
+
+async function benchPostgres(): Promise<Outcome[] | string> {
+  const server = await postgresVersion();
+  if ('skipped' in server) return server.skipped;
+  const name = `homebase_bench_rt_${process.pid}_${Date.now().toString(36)}`;
+  await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
+  const drop = onCleanup(`drop database ${name}`, () =>
+    withPostgres(POSTGRES_URL, async (sql) => {
+      await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }),
+  );
+  try {
+    const url = withDatabase(POSTGRES_URL, name);
+    const project = await benchProject();
+    const first = await startNode(project, url, `node A on PostgreSQL ${server.version}`);
+    try {
+      const outcomes = [await run({ label: 'PostgreSQL, one node', urls: [first.info.url], writer: first.info })];
+      const second = await startNode(await secondNodeProject(project), url, 'node B, same database and app');
+      try {
+        outcomes.push(await run({ label: 'PostgreSQL, two nodes', urls: [first.info.url, second.info.url], writer: first.info }));
+      } finally {
+        reportProblems(second.child);
+        await second.child.stop();
+      }
+      return outcomes;
+    } finally {
+      reportProblems(first.child);
+      await first.child.stop();
+    }
+  } finally {
+    await drop();
+  }
+}
+
+function reportProblems(child: Parameters<typeof serverProblems>[0]): void {
+  const problems = serverProblems(child, { stdout: 0, stderr: 0 });
+  for (const line of problems.slice(0, 8)) console.log(`  ! server logged: ${line}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(
+    `Realtime: ${fmtInt(SOCKETS)} subscribed clients, ${WRITES_PER_SECOND} writes/s for ${SECONDS} s` +
+      `${QUICK ? ' (--quick)' : ''}; load average ${loadAverage()}`,
+  );
+  const outcomes: Outcome[] = [];
+  const skipped: string[] = [];
+  for (const kind of DATABASES) {
+    console.log(`\n${kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}`);
+    const result = kind === 'pglite' ? await benchPglite() : await benchPostgres();
+    if (typeof result === 'string') skipped.push(`PostgreSQL skipped: ${result}`);
+    else outcomes.push(...result);
+  }
+
+  console.log('\n================================ Realtime results ================================');
+  console.log(`2 cores shared by the writer, ${fmtInt(SOCKETS)} clients, the server(s) and the database; latency = write sent → event received.\n`);
+  const rows = [['scenario', 'delivered / expected', 'lost', 'dup', 'p50 ms', 'p99 ms', 'max ms', 'write p99 ms', `p99 < ${TARGET_P99_MS} ms, 0 lost`]];
+  for (const o of outcomes) {
+    const lost = o.expected - o.delivered;
+    rows.push([
+      o.label,
+      `${fmtInt(o.delivered)} / ${fmtInt(o.expected)}`,
+      fmtInt(lost),
+      fmtInt(o.duplicates),
+      fmtMs(o.p50),
+      fmtMs(o.p99),
+      fmtMs(o.max),
+      fmtMs(o.writeP99),
+      o.p99 < TARGET_P99_MS && lost === 0 && o.duplicates === 0 && o.failedWrites === 0 ? 'PASS' : 'MISS',
+    ]);
+    if (o.failedWrites > 0) console.log(`  ! ${o.label}: ${o.failedWrites} of ${o.writes} writes failed`);
+  }
+  console.log(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  for (const line of skipped) console.log(`  ${line}`);
+  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${loadAverage()}`);
+}
+
+await runBench(main);

@@ -1,0 +1,101 @@
+// The outbox read path: positions are taken in order but committed in any order, so a reader must neither skip a
+// change that commits late nor wait forever for one that rolled back. Needs concurrent transactions: PostgreSQL.
+
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_ADMIN_URL, databases } from '../../test/support/server.js';
+import { Database } from './database.js';
+import { migrate } from './migrations.js';
+import { OutboxCursor, outboxCursor, pruneOutbox, readOutbox } from './outbox.js';
+import { openPostgres } from './postgres.js';
+
+const APP = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+
+describe.skipIf(!databases().includes('postgres'))('on postgres, reading the outbox', () => {
+  const name = `homebase_outbox_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  let db: Database;
+
+  const change = (sql: { query: Database['query'] }, id: string) =>
+    sql.query(`INSERT INTO homebase.outbox (app_id, entity, record_id, type, data) VALUES ($1, 'Task', $2, 'create', '{}')`, [APP, id]);
+  const ids = async (cursor: OutboxCursor) => (await readOutbox(db, cursor, 100)).events.map((e) => e.recordId);
+
+  /** A transaction that writes `id` and then waits, open, until `finish` commits it (or rolls it back). */
+  async function openTransaction(id: string) {
+    let finish!: (commit: boolean) => void;
+    const decided = new Promise<boolean>((resolve) => (finish = resolve));
+    let written!: () => void;
+    const started = new Promise<void>((resolve) => (written = resolve));
+    const done = db
+      .transaction(async (tx) => {
+        await change(tx, id);
+        written();
+        if (!(await decided)) throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    await started;
+    return { commit: () => (finish(true), done), rollBack: () => (finish(false), done) };
+  }
+
+  beforeAll(async () => {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    db = await openPostgres(url.toString());
+    await migrate(db);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('a change that commits after a later one is still read, once', async () => {
+    const cursor = await outboxCursor(db);
+    const slow = await openTransaction('slow');
+    await change(db, 'fast');
+    expect(await ids(cursor)).toEqual(['fast']);
+    expect(cursor.pending.size).toBe(1);
+    expect(await ids(cursor)).toEqual([]);
+
+    await slow.commit();
+    expect(await ids(cursor)).toEqual(['slow']);
+    expect(cursor.pending.size).toBe(0);
+    expect(await ids(cursor)).toEqual([]);
+  });
+
+  it('the gap a rolled-back change leaves is given up once no older transaction runs', async () => {
+    const cursor = await outboxCursor(db);
+    const doomed = await openTransaction('doomed');
+    await change(db, 'kept');
+    expect(await ids(cursor)).toEqual(['kept']);
+    expect(cursor.pending.size).toBe(1);
+
+    await doomed.rollBack();
+    // Transactions of other databases on the server count too (ids are server-wide): they may take a moment.
+    const deadline = Date.now() + 5_000;
+    while (cursor.pending.size > 0 && Date.now() < deadline) expect(await ids(cursor)).toEqual([]);
+    expect(cursor.pending.size).toBe(0);
+  });
+
+  it('reads in batches, in position order', async () => {
+    const cursor = await outboxCursor(db);
+    for (let i = 0; i < 5; i++) await change(db, `batch-${i}`);
+    const first = await readOutbox(db, cursor, 3);
+    expect(first.events.map((e) => e.recordId)).toEqual(['batch-0', 'batch-1', 'batch-2']);
+    expect(first.more).toBe(true);
+    const second = await readOutbox(db, cursor, 3);
+    expect(second.events.map((e) => e.recordId)).toEqual(['batch-3', 'batch-4']);
+    expect(second.more).toBe(false);
+  });
+
+  it('pruning drops changes older than the retention only', async () => {
+    await change(db, 'old');
+    await change(db, 'recent');
+    await db.query(`UPDATE homebase.outbox SET created_date = now() - interval '2 hours' WHERE record_id <> 'recent'`);
+    expect(await pruneOutbox(db, 3600)).toBeGreaterThan(0);
+    const left = await db.query<{ record_id: string }>('SELECT record_id FROM homebase.outbox');
+    expect(left.map((r) => r.record_id)).toEqual(['recent']);
+  });
+});
