@@ -4,7 +4,7 @@
 // `npm run bench [-- --quick] [-- --db pglite|postgres]`; alone: `node --import tsx bench/realtime.ts`.
 // Note: the writer, the 1,000 clients, the server(s) and the database all share this machine's cores.
 
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,12 @@ import {
 } from './support.js';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    db: { type: 'string' },
+    sockets: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '200' },
+  },
   allowPositionals: false,
 });
 if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
@@ -39,8 +44,8 @@ if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
 type DbKind = 'pglite' | 'postgres';
 const QUICK = args.quick === true;
 const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
-const SOCKETS = 1_000;
-const WRITES_PER_SECOND = 200;
+const SOCKETS = Number(args.sockets);
+const WRITES_PER_SECOND = Number(args.rate);
 const SECONDS = QUICK ? 5 : 10;
 const TARGET_P99_MS = 50;
 const SOCKET_PATH = '/ws-user-apps/socket.io/';
@@ -75,6 +80,18 @@ interface Scenario {
   /** Where each client connects, round-robin. */
   urls: string[];
   writer: ServerInfo;
+  /** The server processes, for their CPU time. */
+  pids: number[];
+}
+
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 interface Outcome {
@@ -89,6 +106,9 @@ interface Outcome {
   p99: number;
   max: number;
   writeP99: number;
+  /** CPU seconds per 1,000 deliveries: the servers', and this process's (writer and clients). */
+  serverCpu: number;
+  clientCpu: number;
 }
 
 /** The clients: plain socket.io sockets doing what the SDK does (handshake query, `join` on every connect). */
@@ -176,14 +196,15 @@ class Clients {
   }
 }
 
-async function createTick(writer: ServerInfo, body: Record<string, unknown>): Promise<boolean> {
+/** Creates one record; answers the HTTP status. */
+async function createTick(writer: ServerInfo, body: Record<string, unknown>): Promise<number> {
   const response = await fetch(`${writer.url}/api/apps/${writer.appId}/entities/Tick`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   await response.arrayBuffer();
-  return response.status === 201;
+  return response.status;
 }
 
 async function run(scenario: Scenario): Promise<Outcome> {
@@ -199,9 +220,16 @@ async function run(scenario: Scenario): Promise<Outcome> {
 
     const writes = WRITES_PER_SECOND * SECONDS;
     clients.reset(writes);
+    const serverCpuBefore = (await Promise.all(scenario.pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+    const clientCpuBefore = process.cpuUsage();
     const interval = 1000 / WRITES_PER_SECOND;
     const writeTimes = new Float64Array(writes);
     let failedWrites = 0;
+    const failures = new Map<string, number>();
+    const failed = (reason: string) => {
+      failedWrites++;
+      failures.set(reason, (failures.get(reason) ?? 0) + 1);
+    };
     const pending: Promise<void>[] = [];
     const start = now();
     for (let seq = 0; seq < writes; seq++) {
@@ -211,21 +239,23 @@ async function run(scenario: Scenario): Promise<Outcome> {
       const sentAt = now();
       pending.push(
         createTick(scenario.writer, { seq, sent_at: sentAt, phase: 'measure' }).then(
-          (ok) => {
+          (status) => {
             writeTimes[seq] = now() - sentAt;
-            if (!ok) failedWrites++;
+            if (status !== 201) failed(`HTTP ${status}`);
           },
-          () => {
-            failedWrites++;
-          },
+          (error: Error) => failed(error.message),
         ),
       );
     }
     await Promise.all(pending);
+    if (failures.size > 0) console.log(`  ! failed writes: ${[...failures].map(([reason, n]) => `${n}× ${reason}`).join(', ')}`);
     const expected = (writes - failedWrites) * clients.count;
     const drainUntil = Date.now() + DRAIN_MS;
     while (clients.delivered < expected && Date.now() < drainUntil) await sleep(20);
 
+    const serverCpu = (await Promise.all(scenario.pids.map(cpuSeconds))).reduce((a, b) => a + b, 0) - serverCpuBefore;
+    const clientUsage = process.cpuUsage(clientCpuBefore);
+    const perThousand = 1000 / Math.max(1, clients.delivered);
     const latencies = clients.latencies.slice(0, clients.delivered).sort();
     const writeLatencies = writeTimes.sort();
     return {
@@ -240,6 +270,8 @@ async function run(scenario: Scenario): Promise<Outcome> {
       p99: percentile(latencies, 99),
       max: latencies[latencies.length - 1] ?? NaN,
       writeP99: percentile(writeLatencies, 99),
+      serverCpu: serverCpu * perThousand,
+      clientCpu: ((clientUsage.user + clientUsage.system) / 1e6) * perThousand,
     };
   } finally {
     await disconnect();
@@ -256,7 +288,7 @@ async function benchPglite(): Promise<Outcome[]> {
   const project = await benchProject();
   const node = await startNode(project, 'memory://', 'server on PGlite (in memory)');
   try {
-    return [await run({ label: 'PGlite, one node', urls: [node.info.url], writer: node.info })];
+    return [await run({ label: 'PGlite, one node', urls: [node.info.url], writer: node.info, pids: [node.child.process.pid!] })];
   } finally {
     reportProblems(node.child);
     await node.child.stop();
@@ -278,10 +310,19 @@ async function benchPostgres(): Promise<Outcome[] | string> {
     const project = await benchProject();
     const first = await startNode(project, url, `node A on PostgreSQL ${server.version}`);
     try {
-      const outcomes = [await run({ label: 'PostgreSQL, one node', urls: [first.info.url], writer: first.info })];
+      const outcomes = [
+        await run({ label: 'PostgreSQL, one node', urls: [first.info.url], writer: first.info, pids: [first.child.process.pid!] }),
+      ];
       const second = await startNode(await secondNodeProject(project), url, 'node B, same database and app');
       try {
-        outcomes.push(await run({ label: 'PostgreSQL, two nodes', urls: [first.info.url, second.info.url], writer: first.info }));
+        outcomes.push(
+          await run({
+            label: 'PostgreSQL, two nodes',
+            urls: [first.info.url, second.info.url],
+            writer: first.info,
+            pids: [first.child.process.pid!, second.child.process.pid!],
+          }),
+        );
       } finally {
         reportProblems(second.child);
         await second.child.stop();
@@ -318,7 +359,9 @@ async function main(): Promise<void> {
 
   console.log('\n================================ Realtime results ================================');
   console.log(`2 cores shared by the writer, ${fmtInt(SOCKETS)} clients, the server(s) and the database; latency = write sent → event received.\n`);
-  const rows = [['scenario', 'delivered / expected', 'lost', 'dup', 'p50 ms', 'p99 ms', 'max ms', 'write p99 ms', `p99 < ${TARGET_P99_MS} ms, 0 lost`]];
+  const rows = [
+    ['scenario', 'delivered / expected', 'lost', 'dup', 'p50 ms', 'p99 ms', 'max ms', 'write p99 ms', 'CPU ms/1k srv|cli', `p99 < ${TARGET_P99_MS} ms, 0 lost`],
+  ];
   for (const o of outcomes) {
     const lost = o.expected - o.delivered;
     rows.push([
@@ -330,11 +373,12 @@ async function main(): Promise<void> {
       fmtMs(o.p99),
       fmtMs(o.max),
       fmtMs(o.writeP99),
+      `${fmtMs(o.serverCpu * 1000)} | ${fmtMs(o.clientCpu * 1000)}`,
       o.p99 < TARGET_P99_MS && lost === 0 && o.duplicates === 0 && o.failedWrites === 0 ? 'PASS' : 'MISS',
     ]);
     if (o.failedWrites > 0) console.log(`  ! ${o.label}: ${o.failedWrites} of ${o.writes} writes failed`);
   }
-  console.log(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  console.log(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
   for (const line of skipped) console.log(`  ${line}`);
   console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${loadAverage()}`);
 }

@@ -159,9 +159,10 @@ export interface ServerInfo {
 }
 
 /** Starts `homebase dev <projectDir>` on a free loopback port; its app id and service token come from dev.json. */
-export async function startHomebase(projectDir: string, databaseUrl: string): Promise<{ child: Child; info: ServerInfo }> {
+export async function startHomebase(projectDir: string, databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: Child; info: ServerInfo }> {
   const child = startChild('homebase', [path.join(ROOT, 'bin', 'homebase'), 'dev', projectDir, '--port', '0', '--host', '127.0.0.1', '--database-url', databaseUrl], {
     LOG_LEVEL: 'warn',
+    ...env,
   });
   await waitForLine(child, /URL:\s+(http:\/\/\S+)/, 'homebase');
   const info = JSON.parse(await readFile(path.join(projectDir, '.homebase', 'dev.json'), 'utf8')) as ServerInfo;

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'upstream_failed'
   | 'function_timeout'
   | 'function_unavailable'
+  | 'gateway_timeout'
   | 'internal';
 
 export interface FieldError {
@@ -47,6 +48,8 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new HttpError(429, 'rate_limited', message, undefined, { 'retry-after': String(retryAfterSeconds) });
 
 export const upstreamFailed = (message: string) => new HttpError(502, 'upstream_failed', message);
+export const gatewayTimeout = (message: string) => new HttpError(504, 'gateway_timeout', message);
+export const notConfigured = (message: string) => new HttpError(503, 'not_configured', message);
 
 export function validationFailed(errors: FieldError[]): HttpError {
   const message = errors.map((e) => `Error in field ${e.name}: ${e.message}`).join('; ');

@@ -3,12 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDevServer } from '../server/index.js';
+import { startDevServer, startSiteCommand } from '../server/index.js';
+import { CliContext, functionsCommand, secretsCommand } from './functions.js';
 
 const USAGE = `Usage:
-  homebase dev [project-dir] [--port 4400] [--host 127.0.0.1] [--database-url URL]
+  homebase dev [project-dir] [--port 4400] [--host 127.0.0.1] [--database-url URL] [--site DIR | --no-site-command]
   homebase token --service [--dir D]
-  homebase users create <email> --password <pw> [--role admin|user] [--full-name N] [--dir D]`;
+  homebase users create <email> --password <pw> [--role admin|user] [--full-name N] [--dir D]
+  homebase secrets set NAME=VALUE... | list | delete NAME [--dir D]
+  homebase functions list | logs <name> [--follow] | deployments <name> | activate <name> <id> [--dir D]`;
 
 class UsageError extends Error {}
 
@@ -36,6 +39,8 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
       port: { type: 'string', default: env.PORT ?? '4400' },
       host: { type: 'string', default: env.HOST ?? '127.0.0.1' },
       'database-url': { type: 'string', default: env.DATABASE_URL },
+      site: { type: 'string' },
+      'no-site-command': { type: 'boolean', default: false },
     },
   });
   const server = await startDevServer({
@@ -43,21 +48,34 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     port: values.port,
     host: values.host,
     databaseUrl: values['database-url'] || undefined,
+    siteDir: values.site ? path.resolve(values.site) : undefined,
     logLevel: (env.LOG_LEVEL as 'info' | undefined) ?? 'info',
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM || undefined,
+    // Deno's own DENO_CERT, else the CA file Node is told to trust: functions download and call out through it.
+    functions: { denoDir: env.HOMEBASE_DENO_DIR || undefined, caCertFile: env.DENO_CERT || env.NODE_EXTRA_CA_CERTS || undefined },
   });
   process.stdout.write(`Homebase dev server for app ${server.appId}\n  URL:      ${server.url}\n  database: ${server.database}\n`);
   if (server.devMailbox) process.stdout.write(`  mail:     ${server.url}/_dev/mail (captured, not sent; set SMTP_URL to send)\n`);
+  if (server.siteDir) process.stdout.write(`  site:     ${server.url}/ (from ${server.siteDir})\n`);
+  // A built site was asked for, so the frontend's own dev server is not started.
+  const runSite = !values.site && !values['no-site-command'] && server.site.serveCommand;
+  const site = runSite
+    ? startSiteCommand({ command: runSite, cwd: server.site.root, appId: server.appId, backendUrl: server.url, env, output: process.stdout })
+    : undefined;
+  if (runSite) process.stdout.write(`  frontend: ${runSite} (output prefixed [site])\n`);
   let stopping = false;
-  const stop = async () => {
+  const stop = async (code = 0) => {
     if (stopping) return;
     stopping = true;
+    await site?.stop();
     await server.close();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // The two run as one: when the frontend's dev server ends, so does Homebase.
+  site?.exited.then((code) => stop(code));
+  process.on('SIGINT', () => stop());
+  process.on('SIGTERM', () => stop());
 }
 
 async function token(args: string[]): Promise<void> {
@@ -92,6 +110,12 @@ async function users(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }
 
+const cliContext: CliContext = {
+  server: readDevFile,
+  usage: (message) => new UsageError(message),
+  write: (text) => process.stdout.write(text),
+};
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const [command, ...rest] = argv;
   try {
@@ -102,6 +126,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await token(rest);
       case 'users':
         return await users(rest);
+      case 'secrets':
+        return await secretsCommand(rest, cliContext);
+      case 'functions':
+        return await functionsCommand(rest, cliContext);
       case undefined:
       case 'help':
       case '--help':

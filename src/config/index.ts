@@ -8,6 +8,8 @@ const attemptLimit = z.object({ attempts: z.number().int().positive(), windowSec
 
 export const devConfigSchema = z.object({
   projectDir: z.string().min(1),
+  /** A built site folder to serve instead of the project's `site.outputDirectory`. */
+  siteDir: z.string().min(1).optional(),
   port: z.coerce.number().int().min(0).max(65535).default(4400),
   host: z.string().min(1).default('127.0.0.1'),
   /** postgres://… for PostgreSQL; absent means embedded PGlite in `<project>/.homebase/`; `memory://` keeps it in memory. */
@@ -39,6 +41,28 @@ export const devConfigSchema = z.object({
   outboxRetentionSeconds: z.number().int().positive().default(60 * 60),
   /** Realtime reads the outbox on each notification, and this often without one, in case one was lost. */
   realtimePollSeconds: z.number().positive().default(2),
+  /**
+   * The OpenAI-compatible chat provider behind InvokeLLM (and ExtractDataFromUploadedFile for unstructured files):
+   * `baseUrl` is the API root with its version (`https://api.openai.com/v1`). Keys live here, never in a project.
+   */
+  llm: z
+    .object({
+      baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+      apiKey: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      /** The SDK's model names (`gpt_5_mini`, `claude_sonnet_4_6`, …) to provider model names. */
+      aliases: z.record(z.string(), z.string().min(1)).default({}),
+      timeoutMs: z.number().int().positive().default(120_000),
+    })
+    .prefault({}),
+  /** The OpenAI-compatible images API behind GenerateImage; base URL and key default to the LLM provider's. */
+  images: z
+    .object({
+      baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+      apiKey: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+    })
+    .prefault({}),
   /** Backend functions: Deno's module cache (absent: `<project>/.homebase/deno-cache`), limits and timings. */
   functions: z
     .object({

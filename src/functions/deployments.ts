@@ -22,6 +22,8 @@ export const DEPLOYMENT_STATES = [
 /** Folder path segments of letters, digits, `_` and `-`: `sendEmail`, `orders/process`. */
 export const FUNCTION_NAME = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 const MAX_CODE_BYTES = 10 * 1024 * 1024;
+// `../../shared/x.ts` from a nested function climbs a few folders; nothing real climbs this far.
+const MAX_CLIMB = 8;
 
 const deployInput = z.object({
   entry: z.string().trim().min(1, 'entry is required'),
@@ -38,16 +40,17 @@ export function checkFunctionName(name: string): void {
   }
 }
 
+const climb = (file: string) => /^(\.\.\/)*/.exec(file)![0].length / 3;
+
 /** A file path relative to the entry's folder, normalised; `../` may climb to `shared/`, never to the root. */
 function normalisePath(file: string): string {
   const normalised = path.posix.normalize(file.replace(/\\/g, '/'));
   if (normalised.startsWith('/') || normalised.includes('\0') || normalised === '.' || /(^|\/)\.\.($|\/)/.test(normalised.replace(/^(\.\.\/)+/, ''))) {
     throw badRequest(`Invalid file path ${JSON.stringify(file.slice(0, 200))}`);
   }
+  if (climb(normalised) > MAX_CLIMB) throw badRequest(`File path ${JSON.stringify(file.slice(0, 200))} climbs too many folders`);
   return normalised;
 }
-
-const climb = (file: string) => /^(\.\.\/)*/.exec(file)![0].length / 3;
 
 /** The entry file among the deployment's paths: `entry` itself, else its base name (entry paths in function.jsonc
  * are relative to the config's folder, file paths to the entry's). */

@@ -36,6 +36,8 @@ export class FunctionLogs {
 
   line(appId: string, functionName: string, line: WorkerLine): void {
     if (line.invocationId) {
+      // Lines that come after their invocation ended (waitUntil work) start new counts; this bounds them.
+      if (this.linesPerInvocation.size > 10_000) this.linesPerInvocation.clear();
       const count = (this.linesPerInvocation.get(line.invocationId) ?? 0) + 1;
       this.linesPerInvocation.set(line.invocationId, count);
       if (count > this.options.maxLinesPerInvocation + 1) return;

@@ -6,13 +6,16 @@ import multipart from '@fastify/multipart';
 import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
 import { notFound } from '../errors.js';
 import { handleError } from './error-handler.js';
+import { appEventRoutes } from './routes/app-events.js';
 import { authRoutes } from './routes/auth.js';
 import { devMailRoutes } from './routes/dev-mail.js';
 import { entityRoutes } from './routes/entities.js';
 import { functionAdminRoutes } from './routes/function-admin.js';
 import { functionRoutes } from './routes/functions.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { pageRoutes } from './routes/pages.js';
 import { secretRoutes } from './routes/secrets.js';
+import { siteRoutes } from './routes/site.js';
 import type { Services } from './services.js';
 
 const MAX_URL_BYTES = 1024 * 1024;
@@ -21,6 +24,8 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
   maxFileBytes: number;
+  /** A built site to serve on the same origin (the app's `dist/`). */
+  siteDir?: string;
 }
 
 export async function buildHttpApp(services: Services, options: HttpOptions): Promise<FastifyInstance> {
@@ -53,7 +58,10 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   await pageRoutes(server, services);
   if (services.devMailbox) devMailRoutes(server, services.devMailbox);
   functionRoutes(server, services);
+  integrationRoutes(server, services);
+  appEventRoutes(server, services);
   functionAdminRoutes(server, services);
   secretRoutes(server, services);
+  if (options.siteDir) await siteRoutes(server, options.siteDir);
   return server;
 }

@@ -3,7 +3,8 @@
 import type { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
 import type { FunctionsService } from '../functions/index.js';
 import type { DevMailbox, Mailer } from '../mail/index.js';
-import type { EntityRepository } from '../store/index.js';
+import type { CoreIntegrations } from '../integrations/index.js';
+import type { AppEventLog, EntityRepository } from '../store/index.js';
 import type { AppRegistry } from '../tenancy/index.js';
 
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   auth: AuthService;
   records: EntityRepository;
   users: UserService;
+  integrations: CoreIntegrations;
+  appEvents: AppEventLog;
   mailer: Mailer;
   /** Set when mail is captured for `/_dev/mail` instead of sent. */
   devMailbox?: DevMailbox;

@@ -68,11 +68,11 @@ export async function readFunctions(functionsDir: string): Promise<{ functions: 
   }
   for (const file of all.filter((f) => ENTRY.test(f))) {
     const folder = folderOf(file);
-    if (configFolders.has(folder) || folder.split('/').some((segment) => segment.includes('.'))) continue;
     if (folder === '.') {
       problems.push({ file: `functions/${file}`, message: 'an entry file directly in functions/ must move into a folder named after the function' });
       continue;
     }
+    if (configFolders.has(folder) || folder.split('/').some((segment) => segment.includes('.'))) continue;
     found.push({ file, name: folder, entry: path.posix.basename(file), folder });
   }
 

@@ -16,6 +16,13 @@ export interface ProjectProblem {
   message: string;
 }
 
+export interface ProjectSite {
+  serveCommand?: string;
+  buildCommand: string;
+  /** The built site (`outputDirectory`, default `dist/`), absolute. */
+  outputDirectory: string;
+}
+
 export interface Project {
   root: string;
   /** The folder holding config.jsonc (usually `<root>/base44`). */
@@ -23,6 +30,8 @@ export interface Project {
   entitiesDir: string;
   /** Backend functions' folder (`functionsDir` in config.jsonc, default `functions`). */
   functionsDir: string;
+  /** How the app's frontend is built and served (`site` in config.jsonc); paths resolve from the project root. */
+  site: ProjectSite;
   appId: string;
   settings: AppSettings;
   entities: EntityDefinition[];
@@ -55,7 +64,21 @@ const projectConfig = z.object({
   entitiesDir: z.string().default('entities'),
   functionsDir: z.string().default('functions'),
   authDir: z.string().default('auth'),
+  site: z
+    .object({
+      buildCommand: z.string().optional(),
+      serveCommand: z.string().optional(),
+      outputDirectory: z.string().optional(),
+      installCommand: z.string().optional(),
+    })
+    .optional(),
   auth: authConfig.optional(),
+  integrations: z
+    .object({
+      // Strict: a provider URL or key put here is refused, as project files get shared and committed.
+      llm: z.strictObject({ model: z.string().min(1).optional(), aliases: z.record(z.string(), z.string().min(1)).optional() }).optional(),
+    })
+    .optional(),
 });
 
 // base44/auth/config.jsonc as the official CLI writes it; only the password switch matters without OAuth.
@@ -139,7 +162,7 @@ export async function loadProject(dir: string): Promise<Project> {
   if (!parsed.success) {
     throw new ProjectError(`${configFile}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
-  const { entitiesDir: entitiesName, functionsDir, authDir, auth, ...app } = parsed.data;
+  const { entitiesDir: entitiesName, functionsDir, authDir, auth, site, ...app } = parsed.data;
   const settings: AppSettings = { ...app, auth: { ...auth, ...(await readPasswordSwitch(path.resolve(configDir, authDir))) } };
   await mkdir(configDir, { recursive: true });
   const entitiesDir = path.resolve(configDir, entitiesName);
@@ -148,6 +171,11 @@ export async function loadProject(dir: string): Promise<Project> {
     configDir,
     entitiesDir,
     functionsDir: path.resolve(configDir, functionsDir),
+    site: {
+      serveCommand: site?.serveCommand,
+      buildCommand: site?.buildCommand ?? 'npm run build',
+      outputDirectory: path.resolve(root, site?.outputDirectory ?? 'dist'),
+    },
     appId: await readAppId(configDir),
     settings,
     ...(await readEntities(entitiesDir)),

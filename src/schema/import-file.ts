@@ -18,10 +18,11 @@ function fromJson(text: string): unknown[] {
   return records;
 }
 
-function fromCsv(text: string): unknown[] {
+/** CSV rows keyed by the header row's names; `delimiter` is `;` or a tab for files that spreadsheets export so. */
+export function parseCsvRecords(text: string, delimiter = ','): Record<string, string>[] {
   let rows: Record<string, string>[];
   try {
-    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true });
+    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, delimiter });
   } catch (error) {
     throw badRequest(`The import file is not valid CSV: ${(error as Error).message}`);
   }
@@ -34,7 +35,7 @@ export function parseImportFile(content: Buffer, fileName: string, mimeType: str
   const isJson = /\.json$/i.test(fileName) || mimeType === 'application/json';
   const isCsv = /\.csv$/i.test(fileName) || mimeType === 'text/csv';
   if (!isJson && !isCsv) throw badRequest('Import files must be CSV (.csv) or JSON (.json)');
-  const records = isJson ? fromJson(text) : fromCsv(text);
+  const records = isJson ? fromJson(text) : parseCsvRecords(text);
   if (records.length > MAX_IMPORT_RECORDS) throw badRequest(`An import holds at most ${MAX_IMPORT_RECORDS} records`);
   return records;
 }

@@ -13,5 +13,5 @@ export {
 export { EntityDefinitionError } from './definition-error.js';
 export { fieldKind, type FieldKind } from './field-kind.js';
 export { compileValidator, type RecordValidator } from './validator.js';
-export { MAX_IMPORT_RECORDS, parseImportFile } from './import-file.js';
+export { MAX_IMPORT_RECORDS, parseCsvRecords, parseImportFile } from './import-file.js';
 export { indexedFields } from './indexed-fields.js';

@@ -10,13 +10,15 @@ import { AuthService, Authenticator, TokenService, UserService } from '../auth/i
 import { DevConfigInput, parseDevConfig } from '../config/index.js';
 import { buildHttpApp } from '../http/index.js';
 import { FunctionsService, deriveSecretsKey } from '../functions/index.js';
+import { CoreIntegrations } from '../integrations/index.js';
 import { DevMailbox, createSmtpMailer } from '../mail/index.js';
 import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
 import { startRealtime } from '../realtime/index.js';
-import { Database, EntityRepository, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
+import { AppEventLog, Database, EntityRepository, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
 import { AppRegistry, AppRuntime } from '../tenancy/index.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+const APP_EVENT_DAYS = 7;
 
 export interface DevServer {
   url: string;
@@ -25,6 +27,10 @@ export interface DevServer {
   database: Database['kind'];
   /** Where mail goes when no SMTP server is configured (also served at `/_dev/mail`). */
   devMailbox?: DevMailbox;
+  /** The built site served on the same origin, if any. */
+  siteDir?: string;
+  /** The project's own frontend dev server command (`site.serveCommand`) and where it runs. */
+  site: { root: string; serveCommand?: string };
   /** Reloads the project's entity files now (the watcher does it on change). */
   reload(): Promise<void>;
   /** Backend functions: deployments, processes, secrets, logs. */
@@ -41,6 +47,15 @@ async function loadSecret(dataDir: string): Promise<Uint8Array> {
   const secret = randomBytes(32);
   await writeFile(file, secret.toString('base64'), { mode: 0o600 });
   return secret;
+}
+
+/** The built site to serve: the one asked for, else the project's output folder once it holds an index.html. */
+function builtSite(requested: string | undefined, outputDirectory: string): string | undefined {
+  if (requested) {
+    if (!existsSync(path.join(requested, 'index.html'))) throw new Error(`No index.html in ${requested}: build the site first`);
+    return requested;
+  }
+  return existsSync(path.join(outputDirectory, 'index.html')) ? outputDirectory : undefined;
 }
 
 export async function startDevServer(input: DevConfigInput): Promise<DevServer> {
@@ -94,9 +109,12 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
         maxBodyBytes: config.maxFileBytes,
       },
     );
+    const integrations = new CoreIntegrations();
+    const appEvents = new AppEventLog(db);
+    const siteDir = builtSite(config.siteDir, project.site.outputDirectory);
     const http = await buildHttpApp(
-      { apps, tokens, authenticator, auth, records, users, mailer, devMailbox, functions },
-      { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes },
+      { apps, tokens, authenticator, auth, records, users, integrations, appEvents, mailer, devMailbox, functions },
+      { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteDir },
     );
     await http.listen({ port: config.port, host: config.host });
     const realtime = await startRealtime({
@@ -127,7 +145,9 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       logger.info({ entities: result.entities.map((e) => e.name) }, 'entities reloaded');
     };
     const housekeeping = setInterval(() => {
-      auth.prune().catch((error: Error) => logger.error({ err: { message: error.message } }, 'auth housekeeping failed'));
+      Promise.all([auth.prune(), appEvents.prune(APP_EVENT_DAYS)]).catch((error: Error) =>
+        logger.error({ err: { message: error.message } }, 'housekeeping failed'),
+      );
     }, HOUR_MS);
     housekeeping.unref();
     const stopWatching = config.watch
@@ -152,6 +172,8 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       serviceToken,
       database: db.kind,
       devMailbox,
+      siteDir,
+      site: { root: project.root, serveCommand: project.site.serveCommand },
       reload: async () => applyEntities(await readEntities(project.entitiesDir)),
       functions,
       reloadFunctions: applyFunctions,

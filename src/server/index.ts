@@ -2,3 +2,5 @@
 
 export { startDevServer } from './dev-server.js';
 export type { DevServer } from './dev-server.js';
+export { startSiteCommand, siteEnvironment } from './site-command.js';
+export type { SiteCommand } from './site-command.js';

@@ -71,7 +71,8 @@ export type EntityRecord = Record<string, unknown> & { id: string };
 
 export const MAX_BATCH = 500;
 
-const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+/** A timestamptz column as the zone-less UTC text with microseconds that apps expect (they append 'Z'). */
+export const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 // Apps do `new Date(created_date + 'Z')`, so timestamps leave zone-less, in UTC, with microseconds.
 // The formatted timestamps get their own names: an output column called created_date would capture
 // `ORDER BY created_date` and sort every matching row by text instead of walking the index.

@@ -27,3 +27,7 @@ export type {
   InvocationRecord,
   StoredLogLine,
 } from './functions.js';
+export { AppEventLog } from './app-events.js';
+export type { AppEvent, AppEventKind } from './app-events.js';
+export * as fileRecords from './files.js';
+export type { FileRecord, FileVisibility, UsageTotals } from './files.js';

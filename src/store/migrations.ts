@@ -111,6 +111,30 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX function_logs_by_name ON homebase.function_logs (app_id, function_name, seq);
    CREATE INDEX function_logs_by_time ON homebase.function_logs (time);`,
+  // What apps report from the browser: page views (appLogs.logUserInApp) and analytics events, kept a week.
+  `CREATE TABLE homebase.app_events (
+     id bigserial PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     kind text NOT NULL,
+     name text NOT NULL,
+     user_id text,
+     properties jsonb,
+     created_date timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX app_events_by_app ON homebase.app_events (app_id, kind, created_date DESC);`,
+  // Uploaded files (src/store/files.ts): the bytes are in the file store under `<app id>/<key>`; this is who may read them.
+  `CREATE TABLE homebase.files (
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     key text NOT NULL,
+     visibility text NOT NULL CHECK (visibility IN ('public', 'private')),
+     content_type text NOT NULL,
+     size bigint NOT NULL CHECK (size >= 0),
+     original_name text NOT NULL,
+     created_by text,
+     created_by_id text,
+     created_date timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (app_id, key)
+   );`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes

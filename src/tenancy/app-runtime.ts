@@ -17,11 +17,20 @@ export interface AppAuthConfig {
   passwordLogin?: boolean;
 }
 
+/** Per-app LLM choices (`integrations.llm` in base44/config.jsonc); the provider and its key are the server's. */
+export interface AppLlmConfig {
+  /** Provider model used when the app names none, or one the alias table does not know. */
+  model?: string;
+  /** SDK model names to provider models, over the server's table. */
+  aliases?: Record<string, string>;
+}
+
 export interface AppSettings {
   name: string;
   description?: string;
   visibility?: 'public' | 'private' | 'workspace';
   auth?: AppAuthConfig;
+  integrations?: { llm?: AppLlmConfig };
 }
 
 // Every app has users, whether or not its project extends the User entity.

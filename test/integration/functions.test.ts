@@ -127,6 +127,14 @@ describe('backend functions on Deno', () => {
     expect(after).not.toBe(before);
   });
 
+  it('answers 502 when the process dies mid-call, and starts a new one for the next call', async () => {
+    const before = (await invoke('loop', {})).data.pid;
+    const died = await rejection(invoke('loop', { exit: true }));
+    expect(died.status).toBe(502);
+    expect(died.data).toMatchObject({ code: 'function_unavailable' });
+    expect((await invoke('loop', {})).data.pid).not.toBe(before);
+  });
+
   it('keeps a function in its sandbox: no reading outside its files, no writing outside its temp dir, no programs', async () => {
     const { data } = await invoke('sandbox', {});
     expect(data).toMatchObject({

@@ -65,20 +65,23 @@ describe.skipIf(!hasChromium)('hosted login pages in Chromium', () => {
     beforeAll(async () => {
       smtp = await startSmtpServer();
       server = await startTestServer(kind, KARARA, { smtpUrl: smtp.url });
+      // One context per server, cookies cleared per test: a context per test would start a renderer process per test.
+      context = await browser.newContext();
     });
 
     afterAll(async () => {
+      await context?.close();
       await server?.close();
       await smtp?.close();
     });
 
     beforeEach(async () => {
-      context = await browser.newContext();
+      await context.clearCookies();
       page = await context.newPage();
     });
 
     afterEach(async () => {
-      await context.close();
+      await page.close();
     });
 
     it('signs in from /login?from_url and lands on from_url with a working access_token and a session cookie', async () => {
@@ -147,7 +150,8 @@ describe.skipIf(!hasChromium)('hosted login pages in Chromium', () => {
     it('can be used with the keyboard alone', async () => {
       const email = newEmail('kim');
       await server.signUp(email);
-      await page.goto(loginUrl(`${server.url}/keys`));
+      // The form older SDKs and getLoginUrl() build: app_id in the query.
+      await page.goto(`${loginUrl(`${server.url}/keys`)}&app_id=${server.appId}`);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('email');
       await page.keyboard.type(email);
       await page.keyboard.press('Tab');
@@ -276,6 +280,18 @@ describe.skipIf(!hasChromium)('hosted login pages in Chromium', () => {
           body: new URLSearchParams({ email, password: PASSWORD }).toString(),
         });
       expect((await post('cross-site')).status).toBe(403);
+      const credentialsInQuery = await server.fetch(`/login?${new URLSearchParams({ email, password: PASSWORD })}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      });
+      expect(credentialsInQuery.status).toBe(400);
+      const evilLogout = await server.fetch(`/api/apps/auth/logout?from_url=${encodeURIComponent('https://evil.example/')}`, { redirect: 'manual' });
+      expect(evilLogout.status).toBe(400);
+      const unknownApp = await server.fetch('/login?app_id=ffffffffffffffffffffffff');
+      expect(unknownApp.status).toBe(404);
+      expect(await unknownApp.text()).toContain('role="alert">App ffffffffffffffffffffffff not found');
       const accepted = await post('same-origin');
       expect(accepted.status).toBe(303);
       expect(accepted.headers.get('location')).toMatch(/^\/\?access_token=/);

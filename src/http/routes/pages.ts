@@ -231,7 +231,7 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
             const input = { email, password: param(request, 'password') ?? '', ...(fullName ? { full_name: fullName } : {}) };
             const result = await auth.register(visit.app, input, requestMeta(request));
             if (result.access_token) return signIn(request, reply, visit, result.access_token);
-            return sendPage(reply, 200, verifyEmailPage(visit.page, { email, notice: result.message }), visit.target);
+            return sendPage(reply, 200, verifyEmailPage(visit.page, { email }), visit.target);
           },
           (error) => signUpPage(visit.page, { email, fullName, error: error.message }),
         );
@@ -352,7 +352,10 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
           },
           async (error) => {
             // A refused password keeps the invitation; a used or expired one leaves nothing to fill in.
-            const invited = await auth.invitation(visit.app, token).catch(() => undefined);
+            const invited = await auth.invitation(visit.app, token).catch((lookup: unknown) => {
+              if (lookup instanceof HttpError) return undefined;
+              throw lookup;
+            });
             return invited
               ? acceptInvitePage(visit.page, { token, email: invited.email, fullName, error: error.message })
               : messagePage(visit.page, { title: 'Invitation', message: error.message, isError: true });
