@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { importExportedApp } from '../project/index.js';
 import { startDevServer, startSiteCommand } from '../server/index.js';
 import { CliContext, functionsCommand, secretsCommand } from './functions.js';
 
@@ -10,6 +11,7 @@ const USAGE = `Usage:
   homebase dev [project-dir] [--port 4400] [--host 127.0.0.1] [--database-url URL] [--site DIR | --no-site-command]
   homebase token --service [--dir D]
   homebase users create <email> --password <pw> [--role admin|user] [--full-name N] [--dir D]
+  homebase import <exported-app-dir> [--out D]
   homebase secrets set NAME=VALUE... | list | delete NAME [--dir D]
   homebase functions list | logs <name> [--follow] | deployments <name> | activate <name> <id> [--dir D]`;
 
@@ -110,6 +112,22 @@ async function users(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }
 
+async function importCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('homebase import needs the exported app folder: homebase import <dir> [--out D]');
+  const report = await importExportedApp(positionals[0], values.out);
+  const section = (title: string, lines: string[], empty: string) =>
+    `${title}\n${lines.length > 0 ? lines.map((line) => `  - ${line}`).join('\n') : `  ${empty}`}\n`;
+  process.stdout.write(
+    `Imported into ${report.root}\n` +
+      section('Changed:', report.changes, 'nothing: the project was already in Homebase form') +
+      section('Warnings:', report.warnings, 'none') +
+      section('Secrets the functions read (homebase secrets set NAME=VALUE, or base44/.env):', report.secrets, 'none') +
+      section('Integrations the app calls (configure their providers):', report.integrations, 'none') +
+      `Run it: homebase dev ${path.relative(process.cwd(), report.root) || '.'}\n`,
+  );
+}
+
 const cliContext: CliContext = {
   server: readDevFile,
   usage: (message) => new UsageError(message),
@@ -130,6 +148,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await secretsCommand(rest, cliContext);
       case 'functions':
         return await functionsCommand(rest, cliContext);
+      case 'import':
+        return await importCommand(rest);
       case undefined:
       case 'help':
       case '--help':

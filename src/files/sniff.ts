@@ -61,7 +61,10 @@ function classifyText(data: Buffer, sample: string, declared: string, fileName: 
 export async function sniffContentType(data: Buffer, declared = '', fileName = ''): Promise<SniffedType> {
   const detected = await fileTypeFromBuffer(data);
   // file-type calls any `<?xml` document XML, SVG included; text is told apart below.
-  if (detected && detected.mime !== 'application/xml') return { contentType: detected.mime, extension: detected.ext };
+  if (detected && detected.mime !== 'application/xml') {
+    // Keys take one plain extension (`tar.gz` → `gz`, `Z` → `z`).
+    return { contentType: detected.mime, extension: detected.ext.split('.').pop()!.toLowerCase() };
+  }
   const sample = data.subarray(0, SAMPLE_BYTES);
   if (!isText(sample)) return OCTET_STREAM;
   return classifyText(data, sample.toString('utf8'), declared, fileName);

@@ -1,6 +1,7 @@
 // The long-lived services the HTTP layer hands to its routes; built once by the server at start.
 
 import type { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
+import type { FileService } from '../files/index.js';
 import type { FunctionsService } from '../functions/index.js';
 import type { DevMailbox, Mailer } from '../mail/index.js';
 import type { CoreIntegrations } from '../integrations/index.js';
@@ -15,6 +16,8 @@ export interface Services {
   records: EntityRepository;
   users: UserService;
   integrations: CoreIntegrations;
+  /** Uploaded files: storage, public and signed URLs, usage. */
+  files: FileService;
   appEvents: AppEventLog;
   mailer: Mailer;
   /** Set when mail is captured for `/_dev/mail` instead of sent. */

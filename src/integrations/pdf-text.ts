@@ -56,15 +56,16 @@ function linesOf(runs: TextRun[]): PdfCell[][] {
 export async function readPdf(data: Buffer): Promise<PdfText> {
   const lines: PdfCell[][] = [];
   try {
-    // pdf.js takes ownership of the array it is given; a copy keeps the caller's buffer intact.
-    const pdf = await getDocumentProxy(new Uint8Array(data));
+    // pdf.js takes ownership of the array it is given; a copy keeps the caller's buffer intact. No eval:
+    // hostile fonts once turned pdf.js's compiled glyph paths into code execution (CVE-2024-4367).
+    const pdf = await getDocumentProxy(new Uint8Array(data), { isEvalSupported: false });
     try {
       for (let number = 1; number <= Math.min(pdf.numPages, MAX_PAGES); number++) {
         const content = await (await pdf.getPage(number)).getTextContent();
         lines.push(...linesOf(content.items.filter((item): item is TextRun & typeof item => 'str' in item)));
       }
     } finally {
-      await pdf.destroy();
+      await pdf.loadingTask.destroy();
     }
   } catch (error) {
     throw new DocumentError(`The PDF could not be read: ${(error as Error).message}`);

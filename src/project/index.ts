@@ -5,3 +5,5 @@ export type { Project, ProjectProblem } from './load.js';
 export { watchEntities } from './watch.js';
 export { readFunctions, readEnvFiles, watchFunctions } from './functions.js';
 export type { ProjectFunction } from './functions.js';
+export { importExportedApp, repairEntity } from './import.js';
+export type { ImportReport } from './import.js';

@@ -4,8 +4,9 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliContext, functionsCommand, secretsCommand } from '../../src/cli/functions.js';
+import { main } from '../../src/cli/main.js';
 import { TEST_CA_CERT_FILE, TEST_DENO_DIR, warmDenoCache } from '../support/deno.js';
 import { databases, REPO_ROOT, startTestServer, TestServer } from '../support/server.js';
 
@@ -193,5 +194,17 @@ describe.each(databases())('on %s, managing backend functions', (kind) => {
     await expect.poll(() => output, { timeout: 5000 }).toContain(`${later.invocationId} echo called`);
     stop.abort();
     await following;
+
+    // The real command line finds the server through <project>/.homebase/dev.json.
+    const printed = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await main(['secrets', 'list', '--dir', server.projectDir]);
+      await main(['functions', 'list', '--dir', server.projectDir]);
+      const text = printed.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(text).toContain('CLI_ONE\n');
+      expect(text).toMatch(/^orders\/process {2}[a-f0-9]{24}$/m);
+    } finally {
+      printed.mockRestore();
+    }
   });
 });

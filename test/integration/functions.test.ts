@@ -10,7 +10,7 @@ import { TokenService } from '../../src/auth/index.js';
 import { TEST_CA_CERT_FILE, TEST_DENO_DIR, warmDenoCache } from '../support/deno.js';
 import { REPO_ROOT, startTestServer, TestServer } from '../support/server.js';
 
-export const FUNCTIONS_APP = path.join(REPO_ROOT, 'test/fixtures/functions-app');
+const FUNCTIONS_APP = path.join(REPO_ROOT, 'test/fixtures/functions-app');
 const TIMEOUT_MS = 2500;
 
 type Json = Record<string, unknown>;
