@@ -12,13 +12,12 @@ import {
   EntityRecord,
   EntityRepository,
   attemptEmailCode,
-  consumeCode,
   createSession,
   findAccount,
   findPasswordHash,
   hasLiveCode,
   issueCode,
-  peekCode,
+  liveCode,
   pruneCodes,
   pruneSessions,
   revokeSession,
@@ -221,7 +220,7 @@ export class AuthService {
   async resetPassword(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
     this.limiter.hit(`reset-use:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
     const { reset_token, new_password } = parse(resetInput, input);
-    const used = await consumeCode(this.db, app.id, 'reset_password', this.codeHash(app, 'reset_password', reset_token));
+    const used = await liveCode(this.db, app.id, 'reset_password', this.codeHash(app, 'reset_password', reset_token), { use: true });
     const account = used && (await findAccount(this.db, app.id, used.email));
     if (!account) throw badRequest('This reset link is invalid, expired or already used');
     await this.setPassword(app, account.userId, new_password);
@@ -263,7 +262,7 @@ export class AuthService {
 
   /** Whom a live invitation is for, to show before it is accepted. */
   async invitation(app: AppRuntime, token: string): Promise<{ email: string; role: string }> {
-    const live = await peekCode(this.db, app.id, 'invite', this.codeHash(app, 'invite', token));
+    const live = await liveCode(this.db, app.id, 'invite', this.codeHash(app, 'invite', token), { use: false });
     if (!live) throw badRequest('This invitation is invalid, expired or already used');
     return { email: live.email, role: live.role ?? 'user' };
   }
@@ -271,7 +270,7 @@ export class AuthService {
   async acceptInvite(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
     this.limiter.hit(`accept:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
     const { token, password: newPassword, full_name } = parse(acceptInput, input);
-    const used = await consumeCode(this.db, app.id, 'invite', this.codeHash(app, 'invite', token));
+    const used = await liveCode(this.db, app.id, 'invite', this.codeHash(app, 'invite', token), { use: true });
     if (!used) throw badRequest('This invitation is invalid, expired or already used');
     const role = used.role ?? 'user';
     const account = await findAccount(this.db, app.id, used.email);

@@ -33,6 +33,16 @@ async function readDevFile(dir: string): Promise<DevFile> {
   }
 }
 
+/** LLM_MODEL_ALIASES: a JSON object from the SDK's model names to the provider's, e.g. {"gpt_5_mini":"gpt-4.1-mini"}. */
+function modelAliases(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as Record<string, string>;
+  } catch {
+    throw new UsageError('LLM_MODEL_ALIASES must be a JSON object, e.g. {"gpt_5_mini":"gpt-4.1-mini"}');
+  }
+}
+
 async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -56,6 +66,14 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     mailFrom: env.MAIL_FROM || undefined,
     // Deno's own DENO_CERT, else the CA file Node is told to trust: functions download and call out through it.
     functions: { denoDir: env.HOMEBASE_DENO_DIR || undefined, caCertFile: env.DENO_CERT || env.NODE_EXTRA_CA_CERTS || undefined },
+    llm: {
+      baseUrl: env.LLM_BASE_URL || undefined,
+      apiKey: env.LLM_API_KEY || undefined,
+      model: env.LLM_MODEL || undefined,
+      aliases: modelAliases(env.LLM_MODEL_ALIASES),
+      timeoutMs: env.LLM_TIMEOUT_MS ? Number(env.LLM_TIMEOUT_MS) : undefined,
+    },
+    images: { baseUrl: env.IMAGE_BASE_URL || undefined, apiKey: env.IMAGE_API_KEY || undefined, model: env.IMAGE_MODEL || undefined },
   });
   process.stdout.write(`Homebase dev server for app ${server.appId}\n  URL:      ${server.url}\n  database: ${server.database}\n`);
   if (server.devMailbox) process.stdout.write(`  mail:     ${server.url}/_dev/mail (captured, not sent; set SMTP_URL to send)\n`);

@@ -37,6 +37,32 @@ export const devConfigSchema = z.object({
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'SMTP URL must start with smtp:// or smtps://').optional(),
   /** Sender of every mail, `Name <address>`; apps set the display name only. */
   mailFrom: z.string().min(1).optional(),
+  /** Core.SendEmail calls each app may make per window (counted per node, like the sign-in limits). */
+  sendEmailLimit: attemptLimit.default({ attempts: 100, windowSeconds: 60 * 60 }),
+  /**
+   * Where uploads are kept: a local folder (absent: `<project>/.homebase/files`) or, with `s3`, an existing bucket of
+   * an S3-compatible store. Without S3 keys the AWS SDK's default chain applies (AWS_* variables, instance roles).
+   */
+  files: z
+    .object({
+      dir: z.string().min(1).optional(),
+      s3: z
+        .object({
+          bucket: z.string().min(1),
+          endpoint: z.url({ protocol: /^https?$/ }).optional(),
+          region: z.string().min(1).default('us-east-1'),
+          accessKeyId: z.string().min(1).optional(),
+          secretAccessKey: z.string().min(1).optional(),
+          /** Defaults on when an endpoint is given (MinIO and most self-hosted stores need it). */
+          forcePathStyle: z.boolean().optional(),
+          prefix: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'prefix must be folder names, each ending in /').default(''),
+        })
+        .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
+          message: 'S3 accessKeyId and secretAccessKey go together',
+        })
+        .optional(),
+    })
+    .prefault({}),
   /** How long committed changes stay in the outbox (realtime reads them at once; automations may lag behind). */
   outboxRetentionSeconds: z.number().int().positive().default(60 * 60),
   /** Realtime reads the outbox on each notification, and this often without one, in case one was lost. */
@@ -95,4 +121,23 @@ export function parseDevConfig(input: DevConfigInput): DevConfig {
     throw new Error(`Invalid configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return result.data;
+}
+
+/** The `files` settings from the environment (FILES_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, …). */
+export function filesConfigFromEnv(env: Record<string, string | undefined>): DevConfigInput['files'] {
+  const value = (name: string) => env[name] || undefined;
+  const bucket = value('S3_BUCKET');
+  const pathStyle = value('S3_FORCE_PATH_STYLE');
+  return {
+    dir: value('FILES_DIR'),
+    s3: bucket === undefined ? undefined : {
+      bucket,
+      endpoint: value('S3_ENDPOINT'),
+      region: value('S3_REGION'),
+      accessKeyId: value('S3_ACCESS_KEY_ID'),
+      secretAccessKey: value('S3_SECRET_ACCESS_KEY'),
+      forcePathStyle: pathStyle === undefined ? undefined : pathStyle === 'true',
+      prefix: value('S3_PREFIX'),
+    },
+  };
 }

@@ -3,17 +3,20 @@
 
 import { isPassive } from './sniff.js';
 
+const isControl = (char: string) => char < ' ' || (char >= '\x7f' && char <= '\x9f');
+const withoutControls = (text: string) => [...text].filter((char) => !isControl(char)).join('');
+
 export function contentDisposition(fileName: string, contentType: string): string {
   const kind = isPassive(contentType) ? 'inline' : 'attachment';
-  const clean = fileName.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, '').trim() || 'file';
+  const clean = withoutControls(fileName).replace(/["\\]/g, '').trim() || 'file';
   // `%` too: some browsers percent-decode the plain `filename`.
-  const ascii = clean.replace(/[^\u0020-\u007e]|%/g, '_');
+  const ascii = clean.replace(/[^ -~]|%/g, '_');
   const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /** Only the last path segment of what the client called the file, bounded, for display. */
 export function displayName(fileName: string | undefined, extension: string): string {
-  const base = (fileName ?? '').split(/[/\\]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim() ?? '';
+  const base = withoutControls((fileName ?? '').split(/[/\\]/).pop() ?? '').trim();
   return base && base !== '.' && base !== '..' ? base.slice(0, 255) : `file.${extension}`;
 }

@@ -148,7 +148,10 @@ export class FunctionInvoker {
       throw functionUnavailable(`The function ${deployment.name} stopped before answering`);
     }
     const status = response.statusCode ?? 502;
-    finished(response, (error) => done(status, timedOut ? 'timeout' : error ? 'crashed' : status >= 500 ? 'error' : 'ok'));
+    // A stream cut short while its process lives on is the caller hanging up.
+    const outcome = (error: Error | null | undefined) =>
+      timedOut ? 'timeout' : error ? (worker.alive ? 'aborted' : 'crashed') : status >= 500 ? 'error' : 'ok';
+    finished(response, (error) => done(status, outcome(error)));
     return { invocationId, status, headers: { ...responseHeaders(response.headers), [INVOCATION_HEADER]: invocationId }, body: response };
   }
 

@@ -10,6 +10,7 @@ import { appEventRoutes } from './routes/app-events.js';
 import { authRoutes } from './routes/auth.js';
 import { devMailRoutes } from './routes/dev-mail.js';
 import { entityRoutes } from './routes/entities.js';
+import { fileRoutes } from './routes/files.js';
 import { functionAdminRoutes } from './routes/function-admin.js';
 import { functionRoutes } from './routes/functions.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -49,7 +50,9 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   server.setNotFoundHandler((request) => {
     throw notFound(`No route for ${request.method} ${request.url.split('?')[0].slice(0, 200)}`);
   });
-  await server.register(cors, { origin: true, credentials: true });
+  // Every method the SDK uses; @fastify/cors allows only GET, HEAD and POST unless told, which breaks apps served
+  // from another origin (a Vite dev server) on update, updateMany and delete.
+  await server.register(cors, { origin: true, credentials: true, methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] });
   await server.register(multipart, { limits: { fileSize: options.maxFileBytes, files: 1 }, throwFileSizeLimit: true });
 
   server.get('/health', async () => ({ status: 'ok' }));
@@ -59,6 +62,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   if (services.devMailbox) devMailRoutes(server, services.devMailbox);
   functionRoutes(server, services);
   integrationRoutes(server, services);
+  fileRoutes(server, services);
   appEventRoutes(server, services);
   functionAdminRoutes(server, services);
   secretRoutes(server, services);

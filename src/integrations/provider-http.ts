@@ -27,7 +27,7 @@ export function sanitizeProviderMessage(message: string, secrets: (string | unde
   let text = message;
   for (const secret of secrets) if (secret) text = text.split(secret).join('[redacted]');
   for (const [shape, replacement] of SECRET_SHAPES) text = text.replace(shape, replacement);
-  text = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  text = text.replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim();
   return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
 }
 

@@ -8,9 +8,10 @@ import path from 'node:path';
 import pino from 'pino';
 import { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
 import { DevConfigInput, parseDevConfig } from '../config/index.js';
+import { FileService, LocalFileStore, S3FileStore } from '../files/index.js';
 import { buildHttpApp } from '../http/index.js';
 import { FunctionsService, deriveSecretsKey } from '../functions/index.js';
-import { CoreIntegrations } from '../integrations/index.js';
+import { CoreIntegrations, registerAiIntegrations, registerFileIntegrations, registerSendEmail } from '../integrations/index.js';
 import { DevMailbox, createSmtpMailer } from '../mail/index.js';
 import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
 import { startRealtime } from '../realtime/index.js';
@@ -110,10 +111,17 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       },
     );
     const integrations = new CoreIntegrations();
+    const fileStore = config.files.s3
+      ? new S3FileStore(config.files.s3)
+      : new LocalFileStore(config.files.dir ?? path.join(dataDir, 'files'));
+    const files = new FileService(db, fileStore, createHmac('sha256', secret).update('file-urls').digest());
+    registerFileIntegrations(integrations, files);
+    registerSendEmail(integrations, { mailer, limit: config.sendEmailLimit, logger });
+    registerAiIntegrations(integrations, { files, llm: config.llm, images: config.images, logger });
     const appEvents = new AppEventLog(db);
     const siteDir = builtSite(config.siteDir, project.site.outputDirectory);
     const http = await buildHttpApp(
-      { apps, tokens, authenticator, auth, records, users, integrations, appEvents, mailer, devMailbox, functions },
+      { apps, tokens, authenticator, auth, records, users, integrations, files, appEvents, mailer, devMailbox, functions },
       { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteDir },
     );
     await http.listen({ port: config.port, host: config.host });
@@ -186,6 +194,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
         await http.close();
         await functions.close();
         await mailer.close();
+        await files.close();
         await db.close();
       },
     };

@@ -28,32 +28,21 @@ export async function issueCode(db: Sql, code: IssuedCode): Promise<void> {
   );
 }
 
-/** Uses the code with this hash if it is live; returns whom it was for. */
-export async function consumeCode(
+/**
+ * Whom the live code with this hash is for; `use` spends it in the same statement, so it can never be used twice.
+ */
+export async function liveCode(
   db: Sql,
   appId: string,
   purpose: CodePurpose,
   codeHash: string,
+  { use }: { use: boolean },
 ): Promise<{ email: string; role: string | null } | undefined> {
+  const live = 'app_id = $1 AND purpose = $2 AND code_hash = $3 AND used_date IS NULL AND expires_date > now()';
   const [row] = await db.query<{ email: string; role: string | null }>(
-    `UPDATE homebase.auth_codes SET used_date = now()
-     WHERE app_id = $1 AND purpose = $2 AND code_hash = $3 AND used_date IS NULL AND expires_date > now()
-     RETURNING email, role`,
-    [appId, purpose, codeHash],
-  );
-  return row;
-}
-
-/** The live code's holder without using it (to show an invitation before it is accepted). */
-export async function peekCode(
-  db: Sql,
-  appId: string,
-  purpose: CodePurpose,
-  codeHash: string,
-): Promise<{ email: string; role: string | null } | undefined> {
-  const [row] = await db.query<{ email: string; role: string | null }>(
-    `SELECT email, role FROM homebase.auth_codes
-     WHERE app_id = $1 AND purpose = $2 AND code_hash = $3 AND used_date IS NULL AND expires_date > now()`,
+    use
+      ? `UPDATE homebase.auth_codes SET used_date = now() WHERE ${live} RETURNING email, role`
+      : `SELECT email, role FROM homebase.auth_codes WHERE ${live}`,
     [appId, purpose, codeHash],
   );
   return row;

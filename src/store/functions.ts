@@ -134,7 +134,7 @@ export interface InvocationRecord {
   startedDate: string;
   durationMs: number;
   status: number;
-  outcome: 'ok' | 'error' | 'timeout' | 'crashed' | 'unavailable';
+  outcome: 'ok' | 'error' | 'timeout' | 'crashed' | 'aborted' | 'unavailable';
   caller: Caller;
 }
 

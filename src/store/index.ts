@@ -10,7 +10,7 @@ export type { EntityTable, EntityRecord, Scope, CallerView, Creator, Page } from
 export { savePasswordHash, findAccount, findPasswordHash } from './credentials.js';
 export { createSession, findSession, revokeSession, revokeUserSessions, pruneSessions } from './sessions.js';
 export type { SessionState } from './sessions.js';
-export { issueCode, consumeCode, peekCode, hasLiveCode, attemptEmailCode, pruneCodes } from './auth-codes.js';
+export { issueCode, liveCode, hasLiveCode, attemptEmailCode, pruneCodes } from './auth-codes.js';
 export type { CodePurpose } from './auth-codes.js';
 export { upsertApp } from './apps.js';
 export { newId, isId } from './ids.js';

@@ -42,7 +42,7 @@ const MIGRATIONS: string[] = [
    CREATE INDEX auth_codes_by_email ON homebase.auth_codes (app_id, purpose, lower(email), created_date DESC);`,
   // The outbox: every committed record change, written by the statement that makes it (store/outbox.ts).
   // A position is taken only once the transaction has an id, which lets readers tell a gap still in flight
-  // from one a rollback left. Each inserting statement notifies listeners, which PostgreSQL does on commit only.
+  // from one a rollback left.
   `CREATE SEQUENCE homebase.outbox_position;
    CREATE FUNCTION homebase.next_outbox_position() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_current_xact_id(); RETURN nextval('homebase.outbox_position'); END $$;
    CREATE TABLE homebase.outbox (
@@ -55,10 +55,7 @@ const MIGRATIONS: string[] = [
      old_data jsonb,
      created_date timestamptz NOT NULL DEFAULT now()
    );
-   ALTER SEQUENCE homebase.outbox_position OWNED BY homebase.outbox.position;
-   CREATE FUNCTION homebase.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('homebase_outbox', max(position)::text) FROM written HAVING count(*) > 0; RETURN NULL; END $$;
-   CREATE TRIGGER outbox_notify AFTER INSERT ON homebase.outbox REFERENCING NEW TABLE AS written
-     FOR EACH STATEMENT EXECUTE FUNCTION homebase.notify_outbox();`,
+   ALTER SEQUENCE homebase.outbox_position OWNED BY homebase.outbox.position;`,
   // Backend functions (src/store/functions.ts): immutable deployments and the live one per function, secrets sealed
   // with AES-256-GCM, invocation records and log lines (pruned after the retention period).
   `CREATE TABLE homebase.function_deployments (

@@ -51,6 +51,18 @@ describe.each(databases())('on %s, the app’s site', (kind) => {
     }
   });
 
+  it('lets an app served from another origin (a Vite dev server) use every method of the API', async () => {
+    const preflight = await server.fetch(`/api/apps/${server.appId}/entities/User/me`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type,x-app-id' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
   it('keeps the API working beside it', async () => {
     const { token } = await server.signUp(`site.${kind}@example.com`);
     await expect(server.client(token).auth.me()).resolves.toMatchObject({ email: `site.${kind}@example.com` });

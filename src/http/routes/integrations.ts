@@ -40,11 +40,14 @@ async function readParams(request: FastifyRequest): Promise<{ params: Record<str
 export function integrationRoutes(server: FastifyInstance, services: Services): void {
   const { apps, authenticator, integrations } = services;
 
-  server.post<CoreParams>('/api/apps/:appId/integration-endpoints/Core/:name', async (request) => {
+  server.post<CoreParams>('/api/apps/:appId/integration-endpoints/Core/:name', async (request, reply) => {
     const { app, principal } = await resolveContext(request, apps, authenticator);
     // Integrations spend the operator's money and quota: signed-in users and the service role only.
     if (principal.kind === 'anonymous') throw unauthorized('Sign in to use integrations');
     const { params, files } = await readParams(request);
-    return integrations.call(request.params.name, { app, principal, params, files, origin: `${request.protocol}://${request.host}` });
+    const answer = await integrations.call(request.params.name, { app, principal, params, files, origin: `${request.protocol}://${request.host}` });
+    // A string (InvokeLLM without a schema) goes out as a JSON string: sent raw, axios would turn "42" into a number.
+    if (typeof answer === 'string') return reply.type('application/json').send(JSON.stringify(answer));
+    return answer;
   });
 }
