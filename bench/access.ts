@@ -293,7 +293,7 @@ async function serverStatements(project: string, appId: string, user: BenchUser)
       return [] as T[];
     },
     transaction: (work) => work(recorder),
-    listen: async () => async () => {},
+    followOutbox: async () => async () => {},
     close: async () => {},
   };
   const app = await AppRuntime.open(recorder, appId, { name: 'Access bench' });

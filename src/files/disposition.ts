@@ -15,8 +15,12 @@ export function contentDisposition(fileName: string, contentType: string): strin
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** Only the last path segment of what the client called the file, bounded, for display. */
+/**
+ * Only the last path segment of what the client called the file, bounded, for display. Browsers send a quote, CR
+ * and LF in a multipart file name as %22, %0D and %0A (WHATWG form encoding); those go like the characters would.
+ */
 export function displayName(fileName: string | undefined, extension: string): string {
-  const base = withoutControls((fileName ?? '').split(/[/\\]/).pop() ?? '').trim();
+  const unescaped = (fileName ?? '').replace(/%(22|0d|0a)/gi, '');
+  const base = withoutControls(unescaped.split(/[/\\]/).pop() ?? '').trim();
   return base && base !== '.' && base !== '..' ? base.slice(0, 255) : `file.${extension}`;
 }

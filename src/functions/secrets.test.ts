@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../errors.js';
-import { SecretBox, checkSecretName, deriveSecretsKey } from './secrets.js';
+import { SecretBox } from '../store/index.js';
+import { checkSecretName, deriveSecretsKey } from './secrets.js';
 
 describe('secrets at rest', () => {
   const box = new SecretBox(deriveSecretsKey(randomBytes(32)));

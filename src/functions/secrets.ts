@@ -1,9 +1,8 @@
 // Per-app secrets handed to functions as environment variables: sealed at rest with AES-256-GCM under a key
 // derived from the server secret, never listed back in plain text. In dev, base44/.env files give defaults.
 
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { badRequest, notFound } from '../errors.js';
-import { Database, functionStore } from '../store/index.js';
+import { Database, SecretBox, deriveSealingKey, functionStore } from '../store/index.js';
 
 /** What listing a secret shows instead of its value. */
 export const MASK = '********';
@@ -13,28 +12,7 @@ const RESERVED = /^(BASE44_|DENO_)|^(HOME|TMPDIR|NO_COLOR|PATH)$/;
 const MAX_VALUE_BYTES = 64 * 1024;
 
 export function deriveSecretsKey(serverSecret: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync('sha256', serverSecret, 'homebase', 'function-secrets-v1', 32));
-}
-
-/** AES-256-GCM with a fresh IV per value; the app id and name are bound in as associated data. */
-export class SecretBox {
-  constructor(private readonly key: Buffer) {}
-
-  seal(appId: string, name: string, value: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(Buffer.from(`${appId}\u0000${name}`));
-    const sealed = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), sealed.toString('base64')].join(':');
-  }
-
-  open(appId: string, name: string, sealed: string): string {
-    const [version, iv, tag, data] = sealed.split(':');
-    if (version !== 'v1') throw new Error(`Unknown secret format for ${name}`);
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'))
-      .setAAD(Buffer.from(`${appId}\u0000${name}`))
-      .setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
-  }
+  return deriveSealingKey(serverSecret, 'function-secrets-v1');
 }
 
 export function checkSecretName(name: string): void {

@@ -5,12 +5,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator, TokenService } from '../auth/index.js';
 import { HttpError } from '../errors.js';
 import type { ProjectFunction } from '../project/index.js';
-import type { Database } from '../store/index.js';
+import { SecretBox, type Database } from '../store/index.js';
 import { DeploymentService } from './deployments.js';
 import { FunctionInvoker } from './invoker.js';
 import { FunctionLogs } from './logs.js';
 import { WorkerPool } from './pool.js';
-import { SecretBox, SecretService } from './secrets.js';
+import { SecretService } from './secrets.js';
 
 export interface FunctionsConfig {
   /** Where deployments are written out for Deno. */

@@ -83,7 +83,7 @@ export async function postJson(endpoint: ProviderEndpoint, path: string, body: u
   }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer | undefined> {
+export async function readCapped(response: Response, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = response.body?.getReader();

@@ -1,4 +1,4 @@
-// The outbox listener on a database whose notifications the test can cut: changes committed while it was not
+// The outbox listener on a database whose commit announcements the test can cut: changes committed while it was not
 // listening are delivered when listening resumes, each exactly once, and nothing committed before start is replayed.
 
 import pino from 'pino';
@@ -37,12 +37,12 @@ describe('the outbox listener', () => {
   beforeAll(async () => {
     real = await openPglite(undefined);
     await migrate(real);
-    // The same database, but its notifications can be cut and listening "resumed", as after a lost connection.
+    // The same database, but its commit announcements can be cut and following "resumed", as after a lost connection.
     db = {
       ...real,
-      listen: (channel, onNotify, onListen) => {
+      followOutbox: (onCommit, onListen) => {
         resume = onListen;
-        return real.listen(channel, (payload) => muted || onNotify(payload), onListen);
+        return real.followOutbox(() => muted || onCommit(), onListen);
       },
     };
     await change('before start');

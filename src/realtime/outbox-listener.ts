@@ -1,8 +1,8 @@
-// Follows the outbox on one node: woken by NOTIFY (and a slow poll, in case one is lost), it reads each committed
-// change once, for every app, and hands the changes in order to the fan-out.
+// Follows the outbox on one node: woken by commit announcements (NOTIFY on PostgreSQL) and a slow poll, in case one
+// is lost, it reads each committed change once, for every app, and hands the changes in order to the fan-out.
 
 import type { Logger } from 'pino';
-import { Database, OUTBOX_CHANNEL, OutboxCursor, OutboxEvent, outboxCursor, readOutbox } from '../store/index.js';
+import { Database, OutboxCursor, OutboxEvent, outboxCursor, readOutbox } from '../store/index.js';
 
 const BATCH = 1000;
 
@@ -24,12 +24,8 @@ export class OutboxListener {
   /** Starts after everything committed so far: this node has no subscribers for older changes. */
   async start(): Promise<void> {
     this.cursor = await outboxCursor(this.db);
-    this.stopListening = await this.db.listen(
-      OUTBOX_CHANNEL,
-      (payload) => {
-        // The payload is the statement's highest position: one already read needs no query, unless a gap may have filled.
-        if (!(Number(payload) <= this.cursor.last) || this.cursor.pending.size > 0) this.wake();
-      },
+    this.stopListening = await this.db.followOutbox(
+      () => this.wake(),
       // (Re)connected: whatever committed while no one listened is read now.
       () => this.wake(),
     );

@@ -12,11 +12,12 @@ export interface Database extends Sql {
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
   /**
-   * Calls `onNotify` with the payload of each notification on `channel` (sent by committed transactions), and
-   * `onListen` each time listening starts — again after a lost connection, when notifications sent meanwhile are
-   * gone, so callers re-read what they follow. Resolves to a function that stops listening.
+   * Follows outbox writes on every node sharing this database: `onCommit` runs soon after each commit that wrote to
+   * the outbox (commits close together may be announced once), `onListen` each time following (re)starts — again
+   * after a lost connection, when announcements made meanwhile are gone, so callers re-read what they follow.
+   * Resolves to a function that stops following.
    */
-  listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
+  followOutbox(onCommit: () => void, onListen: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

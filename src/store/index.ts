@@ -14,7 +14,7 @@ export { issueCode, liveCode, hasLiveCode, attemptEmailCode, pruneCodes } from '
 export type { CodePurpose } from './auth-codes.js';
 export { upsertApp } from './apps.js';
 export { newId, isId } from './ids.js';
-export { OUTBOX_CHANNEL, outboxCursor, readOutbox, pruneOutbox, keepOutboxPruned } from './outbox.js';
+export { outboxCursor, readOutbox, pruneOutbox, keepOutboxPruned } from './outbox.js';
 export type { OutboxEvent, OutboxCursor, ChangeType } from './outbox.js';
 export * as functionStore from './functions.js';
 export type {
@@ -31,3 +31,6 @@ export { AppEventLog } from './app-events.js';
 export type { AppEvent, AppEventKind } from './app-events.js';
 export * as fileRecords from './files.js';
 export type { FileRecord, FileVisibility, UsageTotals } from './files.js';
+export { SecretBox, deriveSealingKey } from './sealing.js';
+export * as integrationStore from './integrations.js';
+export type { CallKind, IntegrationCall, IntegrationKind, StoredIntegration, TracedCall } from './integrations.js';

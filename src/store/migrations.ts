@@ -132,6 +132,36 @@ const MIGRATIONS: string[] = [
      created_date timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (app_id, key)
    );`,
+  // External integrations the operator sets up per app (src/store/integrations.ts), credentials sealed, and the
+  // trace of every call through them (kept a week).
+  `CREATE TABLE homebase.app_integrations (
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     slug text NOT NULL,
+     kind text NOT NULL CHECK (kind IN ('custom', 'connector')),
+     base_url text,
+     openapi jsonb,
+     sealed_credentials text,
+     connection_config jsonb,
+     created_date timestamptz NOT NULL DEFAULT now(),
+     updated_date timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (app_id, slug)
+   );
+   CREATE TABLE homebase.integration_calls (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     slug text NOT NULL,
+     kind text NOT NULL CHECK (kind IN ('custom', 'installable', 'connector')),
+     operation text NOT NULL,
+     caller jsonb NOT NULL,
+     input jsonb,
+     output jsonb,
+     status_code int,
+     outcome text NOT NULL,
+     duration_ms int NOT NULL,
+     created_date timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX integration_calls_by_app ON homebase.integration_calls (app_id, created_date DESC);
+   CREATE INDEX integration_calls_by_time ON homebase.integration_calls (created_date);`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes

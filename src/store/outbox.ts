@@ -5,6 +5,8 @@ import type { SqlParams } from '../query/index.js';
 import { Sql } from './database.js';
 
 export const OUTBOX_CHANNEL = 'homebase_outbox';
+/** How every outbox write begins: the adapters spot it to announce the commit to followers. */
+export const OUTBOX_INSERT = 'INSERT INTO homebase.outbox';
 
 export type ChangeType = 'create' | 'update' | 'delete';
 
@@ -124,7 +126,7 @@ export async function pruneOutbox(db: Sql, retentionSeconds: number): Promise<nu
  */
 export function logChanges(params: SqlParams, appId: string, entity: string, type: ChangeType, record: string, old?: string): string {
   return (
-    `logged AS (INSERT INTO homebase.outbox (app_id, entity, record_id, type, data${old ? ', old_data' : ''}) ` +
+    `logged AS (${OUTBOX_INSERT} (app_id, entity, record_id, type, data${old ? ', old_data' : ''}) ` +
     `SELECT ${params.add(appId)}, ${params.add(entity)}, id, '${type}', ${record}${old ? `, ${old}` : ''} FROM written)`
   );
 }

@@ -4,6 +4,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Database, Row, Sql } from './database.js';
 import { translateDatabaseError } from './errors.js';
+import { OUTBOX_INSERT } from './outbox.js';
 
 // PGlite has no autovacuum, so without this the planner never learns how data is distributed and
 // picks poor plans for filtered, sorted pages once tables grow.
@@ -14,14 +15,20 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   const pg = await PGlite.create(dataDir ?? 'memory://');
   await pg.exec(`SET TIME ZONE 'UTC'; SET random_page_cost = 1.1`);
   let written = false;
-  const wrap = (target: Pick<PGlite, 'query'>): Sql => ({
+  // One process: outbox commits are announced to its followers directly.
+  const followers = new Set<() => void>();
+  const announce = () => followers.forEach((onCommit) => onCommit());
+  const wrap = (target: Pick<PGlite, 'query'>, onOutboxWrite: () => void): Sql => ({
     async query<T extends Row>(text: string, params: unknown[] = []) {
       if (WRITE.test(text)) written = true;
+      let rows: T[];
       try {
-        return (await target.query<T>(text, params)).rows;
+        rows = (await target.query<T>(text, params)).rows;
       } catch (error) {
         throw translateDatabaseError(error);
       }
+      if (text.includes(OUTBOX_INSERT)) onOutboxWrite();
+      return rows;
     },
   });
   const statistics = setInterval(() => {
@@ -31,16 +38,22 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     pg.exec('ANALYZE').catch(() => {});
   }, ANALYZE_EVERY_MS);
   statistics.unref();
-  const root = wrap(pg);
+  const root = wrap(pg, announce);
   return {
     kind: 'pglite',
     query: root.query,
-    transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
-    // In process, the connection cannot drop: listening starts once.
-    listen: async (channel, onNotify, onListen) => {
-      const stop = await pg.listen(channel, onNotify);
+    transaction: async (work) => {
+      let logged = false;
+      const result = await pg.transaction((tx) => work(wrap(tx, () => (logged = true))));
+      if (logged) announce();
+      return result;
+    },
+    followOutbox: async (onCommit, onListen) => {
+      followers.add(onCommit);
       onListen();
-      return () => stop();
+      return async () => {
+        followers.delete(onCommit);
+      };
     },
     close: async () => {
       clearInterval(statistics);

@@ -4,6 +4,7 @@
 import postgres from 'postgres';
 import { Database, Row, Sql } from './database.js';
 import { translateDatabaseError } from './errors.js';
+import { OUTBOX_CHANNEL, OUTBOX_INSERT } from './outbox.js';
 
 export interface PostgresOptions {
   maxConnections?: number;
@@ -18,24 +19,55 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     onnotice: () => {},
     prepare: true,
   });
-  const wrap = (target: postgres.Sql | postgres.TransactionSql): Sql => ({
+  // Nodes learn of outbox commits from a NOTIFY sent after the commit, one in flight at a time. A NOTIFY inside each
+  // writing transaction would serialise all their commits: PostgreSQL holds its notification queue lock across the
+  // commit's WAL flush, which halved write throughput here.
+  let announcing = false;
+  let announceAgain = false;
+  const announce = (): void => {
+    if (announcing) {
+      announceAgain = true;
+      return;
+    }
+    announcing = true;
+    sql
+      .unsafe('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, ''])
+      // A lost announcement only delays delivery until the followers' next poll.
+      .catch(() => {})
+      .finally(() => {
+        announcing = false;
+        if (announceAgain) {
+          announceAgain = false;
+          announce();
+        }
+      });
+  };
+  const wrap = (target: postgres.Sql | postgres.TransactionSql, onOutboxWrite: () => void): Sql => ({
     async query<T extends Row>(text: string, params: unknown[] = []) {
+      let rows: T[];
       try {
-        return (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
+        rows = (await target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
       } catch (error) {
         throw translateDatabaseError(error);
       }
+      if (text.includes(OUTBOX_INSERT)) onOutboxWrite();
+      return rows;
     },
   });
-  await wrap(sql).query('SELECT 1');
-  const root = wrap(sql);
+  const root = wrap(sql, announce);
+  await root.query('SELECT 1');
   return {
     kind: 'postgres',
     query: root.query,
-    transaction: (work) => sql.begin((tx) => work(wrap(tx))) as Promise<never>,
+    transaction: async (work) => {
+      let logged = false;
+      const result = (await sql.begin((tx) => work(wrap(tx, () => (logged = true))))) as Awaited<ReturnType<typeof work>>;
+      if (logged) announce();
+      return result;
+    },
     // postgres.js listens on a connection of its own and, when it drops, reconnects and listens again (onListen).
-    listen: async (channel, onNotify, onListen) => {
-      const { unlisten } = await sql.listen(channel, onNotify, onListen);
+    followOutbox: async (onCommit, onListen) => {
+      const { unlisten } = await sql.listen(OUTBOX_CHANNEL, () => onCommit(), onListen);
       return unlisten;
     },
     close: () => sql.end({ timeout: 5 }),
