@@ -50,6 +50,8 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
 export const upstreamFailed = (message: string) => new HttpError(502, 'upstream_failed', message);
 export const gatewayTimeout = (message: string) => new HttpError(504, 'gateway_timeout', message);
 export const notConfigured = (message: string) => new HttpError(503, 'not_configured', message);
+/** An integration or connector the app has not been set up with (seed 003: apps show their own message for it). */
+export const notSubscribed = (message: string) => new HttpError(403, 'not_subscribed', message);
 
 export function validationFailed(errors: FieldError[]): HttpError {
   const message = errors.map((e) => `Error in field ${e.name}: ${e.message}`).join('; ');

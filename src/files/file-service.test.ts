@@ -58,14 +58,15 @@ describe('reading an app’s own files by URL', () => {
     await expect(files.readByUrl(app, signed_url)).rejects.toMatchObject({ status: 403 });
     const { file_url } = await files.storePublic(other, CSV, ORIGIN);
     expect(await files.readByUrl(app, file_url)).toBeUndefined();
-    for (const url of ['https://example.com/report.pdf', 'file:///etc/passwd', 'not a url', `${ORIGIN}/api/files/public/../../x`]) {
+    const odd = ['https://example.com/report.pdf', 'file:///etc/passwd', 'not a url', `private/${app.id}/../../secret.key`];
+    for (const url of odd) {
       expect(await files.readByUrl(app, url), url).toBeUndefined();
     }
   });
 
   it('answers 404 for a well-formed address of a file that does not exist', async () => {
     await expect(files.readByUrl(app, `${ORIGIN}/api/files/public/${app.id}/${'0'.repeat(32)}.csv`)).rejects.toMatchObject({ status: 404 });
-    await expect(files.readByUrl(app, `private/${app.id}/../../secret.key`)).rejects.toMatchObject({ status: 404 });
+    await expect(files.readByUrl(app, `private/${app.id}/secret.key`)).rejects.toMatchObject({ status: 404 });
   });
 
   it('stores generated images under their sniffed type (GenerateImage)', async () => {

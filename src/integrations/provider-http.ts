@@ -32,7 +32,7 @@ export function sanitizeProviderMessage(message: string, secrets: (string | unde
 }
 
 /** `error.message` of OpenAI-style bodies, `message`/`detail` of others, else the body text. */
-function providerMessage(body: string): string {
+export function providerMessage(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
     const candidates = [typeof parsed.error === 'object' ? parsed.error?.message : parsed.error, parsed.message, parsed.detail];

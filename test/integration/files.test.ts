@@ -2,6 +2,7 @@
 // plain fetch, no auth header. Run over both stores (a local folder, and a real S3-compatible server started here)
 // and both databases: sniffed types, safe names, signed links that expire and cannot be forged, limits.
 
+import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,14 @@ describe.each(databases())('on %s', (kind) => {
 
       const cached = await fetch(file_url, { headers: { 'if-none-match': head.headers.get('etag')! } });
       expect(cached.status).toBe(304);
+    });
+
+    it('streams a multi-megabyte file back intact', async () => {
+      const data = randomBytes(3 * 1024 * 1024 + 7);
+      const { file_url } = (await core.UploadFile({ file: fileOf(data, 'blob.bin') })) as { file_url: string };
+      const response = await fetch(file_url);
+      expect(response.headers.get('content-length')).toBe(String(data.length));
+      expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
     });
 
     it('never takes the storage key from the client: a PNG named ../../etc/passwd is stored under a random key', async () => {

@@ -1,0 +1,21 @@
+// One text field and a button: how both boards and tasks are created.
+import { useState } from 'react';
+
+export function AddForm({ label, onAdd, disabled }) {
+  const [text, setText] = useState('');
+  const submit = async (event) => {
+    event.preventDefault();
+    const value = text.trim();
+    if (!value) return;
+    await onAdd(value);
+    setText('');
+  };
+  return (
+    <form className="add" onSubmit={submit}>
+      <input aria-label={label} placeholder={label} value={text} onChange={(event) => setText(event.target.value)} />
+      <button type="submit" disabled={disabled}>
+        Add
+      </button>
+    </form>
+  );
+}
