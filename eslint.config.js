@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples/**/node_modules/', '**/.homebase/'] },
+  { ignores: ['dist/', 'node_modules/', 'examples/**/node_modules/', 'examples/*/dist/', '**/.homebase/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,5 +13,13 @@ export default tseslint.config(
   {
     files: ['scripts/**/*.mjs', 'bin/*'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The example apps' React frontends run in the browser.
+    files: ['examples/*/src/**/*.{js,jsx}'],
+    languageOptions: {
+      parserOptions: { ecmaFeatures: { jsx: true } },
+      globals: { window: 'readonly', document: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' },
+    },
   },
 );

@@ -119,6 +119,8 @@ class Clients {
   latencies = new Float64Array(0);
   delivered = 0;
   duplicates = 0;
+  /** Sockets the server dropped (under overload: clients too busy to answer its pings). */
+  disconnects = 0;
   private probeSeen: Set<number>[] = [];
 
   constructor(
@@ -145,6 +147,9 @@ class Clients {
     this.sockets.push(socket);
     this.probeSeen.push(new Set());
     socket.on('connect', () => socket.emit('join', this.room));
+    socket.on('disconnect', (reason) => {
+      if (reason !== 'io client disconnect') this.disconnects++;
+    });
     socket.on('update_model', (message: { room: string; data: string }) => {
       if (message.room !== this.room) return;
       const received = now();
@@ -249,6 +254,7 @@ async function run(scenario: Scenario): Promise<Outcome> {
     }
     await Promise.all(pending);
     if (failures.size > 0) console.log(`  ! failed writes: ${[...failures].map(([reason, n]) => `${n}× ${reason}`).join(', ')}`);
+    if (clients.disconnects > 0) console.log(`  ! the server dropped ${clients.disconnects} clients during the run`);
     const expected = (writes - failedWrites) * clients.count;
     const drainUntil = Date.now() + DRAIN_MS;
     while (clients.delivered < expected && Date.now() < drainUntil) await sleep(20);

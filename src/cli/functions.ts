@@ -24,7 +24,8 @@ const FUNCTIONS_USAGE = `homebase functions list [--dir D]
   homebase functions activate <name> <deployment-id> [--dir D]`;
 const FOLLOW_INTERVAL_MS = 1000;
 
-async function call<T>(ctx: CliContext, server: DevServerFile, method: string, apiPath: string, body?: unknown): Promise<T> {
+/** One management API call to the dev server as the service role; a refusal becomes a usage error with its message. */
+export async function call<T>(ctx: CliContext, server: DevServerFile, method: string, apiPath: string, body?: unknown): Promise<T> {
   const response = await fetch(`${server.url}/api/apps/${server.appId}/${apiPath}`, {
     method,
     headers: { authorization: `Bearer ${server.serviceToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

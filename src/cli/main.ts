@@ -3,9 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { filesConfigFromEnv } from '../config/index.js';
 import { importExportedApp } from '../project/index.js';
 import { startDevServer, startSiteCommand } from '../server/index.js';
+import { automationsCommand } from './automations.js';
 import { CliContext, functionsCommand, secretsCommand } from './functions.js';
+import { integrationsCommand } from './integrations.js';
 
 const USAGE = `Usage:
   homebase dev [project-dir] [--port 4400] [--host 127.0.0.1] [--database-url URL] [--site DIR | --no-site-command]
@@ -13,7 +16,9 @@ const USAGE = `Usage:
   homebase users create <email> --password <pw> [--role admin|user] [--full-name N] [--dir D]
   homebase import <exported-app-dir> [--out D]
   homebase secrets set NAME=VALUE... | list | delete NAME [--dir D]
-  homebase functions list | logs <name> [--follow] | deployments <name> | activate <name> <id> [--dir D]`;
+  homebase functions list | logs <name> [--follow] | deployments <name> | activate <name> <id> [--dir D]
+  homebase automations list | runs <name> [--logs] | pause <name> | resume <name> | run <name> [--function F] [--dir D]
+  homebase integrations set <slug> --file spec.json | list | delete <slug> | calls [slug] [--limit N] [--dir D]`;
 
 class UsageError extends Error {}
 
@@ -64,6 +69,8 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     logLevel: (env.LOG_LEVEL as 'info' | undefined) ?? 'info',
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM || undefined,
+    sendEmailLimit: env.SEND_EMAIL_PER_HOUR ? { attempts: Number(env.SEND_EMAIL_PER_HOUR), windowSeconds: 3600 } : undefined,
+    files: filesConfigFromEnv(env),
     // Deno's own DENO_CERT, else the CA file Node is told to trust: functions download and call out through it.
     functions: { denoDir: env.HOMEBASE_DENO_DIR || undefined, caCertFile: env.DENO_CERT || env.NODE_EXTRA_CA_CERTS || undefined },
     llm: {
@@ -74,6 +81,7 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
       timeoutMs: env.LLM_TIMEOUT_MS ? Number(env.LLM_TIMEOUT_MS) : undefined,
     },
     images: { baseUrl: env.IMAGE_BASE_URL || undefined, apiKey: env.IMAGE_API_KEY || undefined, model: env.IMAGE_MODEL || undefined },
+    integrations: { timeoutMs: env.INTEGRATION_TIMEOUT_MS ? Number(env.INTEGRATION_TIMEOUT_MS) : undefined },
   });
   process.stdout.write(`Homebase dev server for app ${server.appId}\n  URL:      ${server.url}\n  database: ${server.database}\n`);
   if (server.devMailbox) process.stdout.write(`  mail:     ${server.url}/_dev/mail (captured, not sent; set SMTP_URL to send)\n`);
@@ -166,6 +174,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await secretsCommand(rest, cliContext);
       case 'functions':
         return await functionsCommand(rest, cliContext);
+      case 'automations':
+        return await automationsCommand(rest, cliContext);
+      case 'integrations':
+        return await integrationsCommand(rest, cliContext);
       case 'import':
         return await importCommand(rest);
       case undefined:

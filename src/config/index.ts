@@ -55,7 +55,7 @@ export const devConfigSchema = z.object({
           secretAccessKey: z.string().min(1).optional(),
           /** Defaults on when an endpoint is given (MinIO and most self-hosted stores need it). */
           forcePathStyle: z.boolean().optional(),
-          prefix: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'prefix must be folder names, each ending in /').default(''),
+          prefix: z.string().regex(/^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*$/, 'prefix must be folder names, each ending in /').default(''),
         })
         .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
           message: 'S3 accessKeyId and secretAccessKey go together',
@@ -89,6 +89,14 @@ export const devConfigSchema = z.object({
       model: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** Custom integrations and connectors: how long their APIs may take, how much they may answer, how long calls are traced. */
+  integrations: z
+    .object({
+      timeoutMs: z.number().int().positive().default(30_000),
+      maxResponseBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      traceRetentionDays: z.number().int().positive().default(7),
+    })
+    .prefault({}),
   /** Backend functions: Deno's module cache (absent: `<project>/.homebase/deno-cache`), limits and timings. */
   functions: z
     .object({
@@ -110,6 +118,28 @@ export const devConfigSchema = z.object({
       logRetentionDays: 7,
       maxLogLinesPerInvocation: 1000,
     }),
+  /** Automations from function.jsonc: entity triggers and schedules, their retries and their run history. */
+  automations: z
+    .object({
+      /** Off: this node neither queues nor delivers runs (another node sharing the database does). */
+      enabled: z.boolean().default(true),
+      /** The shortest interval a recurring schedule may have; Base44 (and production) use 300 s, dev allows less. */
+      minIntervalSeconds: z.number().int().positive().default(60),
+      /** Attempts per run before it is marked dead. */
+      maxAttempts: z.number().int().positive().default(5),
+      /** The first retry comes after about this long, each next one after twice as long (with jitter), up to the max. */
+      retryBaseSeconds: z.number().positive().default(10),
+      retryMaxSeconds: z.number().positive().default(60 * 60),
+      /** Runs this node delivers at once; 0 leaves delivery to other nodes. */
+      concurrency: z.number().int().min(0).default(8),
+      /** A run whose node stops renewing its claim for this long is taken over (and its attempt counted as lost). */
+      leaseSeconds: z.number().positive().default(30),
+      /** How often each node looks for due runs and new schedules without being told. */
+      pollSeconds: z.number().positive().default(1),
+      /** Finished runs are kept this long. */
+      historyDays: z.number().int().positive().default(7),
+    })
+    .prefault({}),
 });
 
 export type DevConfigInput = z.input<typeof devConfigSchema>;

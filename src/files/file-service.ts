@@ -47,10 +47,6 @@ export class FileService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get storeKind(): FileStore['kind'] {
-    return this.store.kind;
-  }
-
   async storePublic(app: AppRuntime, file: NewFile, origin: string, uploader?: Uploader): Promise<{ file_url: string }> {
     const record = await this.save(app, file, 'public', uploader);
     return { file_url: `${origin}/api/files/public/${app.id}/${record.key}` };

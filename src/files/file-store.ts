@@ -19,7 +19,6 @@ export interface StoredObject {
 }
 
 export interface FileStore {
-  readonly kind: 'local' | 's3';
   put(key: string, data: Buffer | Readable, options: { contentType: string; size: number }): Promise<void>;
   /** The object's bytes (or the given range of them), streamed; undefined when there is no such key. */
   get(key: string, range?: ByteRange): Promise<StoredObject | undefined>;

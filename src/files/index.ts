@@ -7,4 +7,4 @@ export { LocalFileStore } from './local-store.js';
 export { S3FileStore } from './s3-store.js';
 export type { S3StoreOptions } from './s3-store.js';
 export { contentDisposition } from './disposition.js';
-export { isPassive, sniffContentType } from './sniff.js';
+export { isPassive } from './sniff.js';

@@ -12,8 +12,6 @@ import { assertSafeKey, type ByteRange, type FileStore, type StoredObject } from
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 export class LocalFileStore implements FileStore {
-  readonly kind = 'local';
-
   constructor(private readonly root: string) {}
 
   private pathOf(key: string): string {

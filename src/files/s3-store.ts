@@ -23,7 +23,6 @@ const isMissing = (error: unknown) =>
   error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
 
 export class S3FileStore implements FileStore {
-  readonly kind = 's3';
   private readonly client: S3Client;
   private readonly prefix: string;
 

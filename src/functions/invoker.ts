@@ -34,7 +34,20 @@ export interface FunctionRequest {
   body: Readable | null;
   /** The caller's origin (`http://host:port`), so the function sees the URL the caller used. */
   origin: string;
+  /** Who the invocation record names, when Homebase itself calls (otherwise read from the Authorization header). */
+  caller?: Caller;
+  /** The id to give the invocation, when the caller must know it even if the call fails. */
+  invocationId?: string;
 }
+
+/** A call Homebase makes itself (automations): who it is recorded as, and the invocation's id. */
+export interface InternalCall {
+  caller: Caller;
+  invocationId: string;
+}
+
+/** How much of an internal call's answer is kept (enough for an error message). */
+const INTERNAL_ANSWER_BYTES = 64 * 1024;
 
 export interface FunctionResponse {
   invocationId: string;
@@ -79,10 +92,10 @@ export class FunctionInvoker {
     const declaredLength = Number(request.headers['content-length'] ?? 0);
     if (declaredLength > this.options.maxBodyBytes) throw payloadTooLarge(`The request body is over ${this.options.maxBodyBytes} bytes`);
 
-    const invocationId = newId();
+    const invocationId = request.invocationId ?? newId();
     const started = Date.now();
     const authorization = forwardedAuthorization(request.headers.authorization);
-    const [caller, serviceToken] = await Promise.all([this.caller(appId, authorization), this.serviceToken(appId)]);
+    const [caller, serviceToken] = await Promise.all([request.caller ?? this.caller(appId, authorization), this.serviceToken(appId)]);
     const finish = (status: number, outcome: InvocationRecord['outcome']) =>
       this.logs.record(appId, {
         id: invocationId,
@@ -153,6 +166,29 @@ export class FunctionInvoker {
       timedOut ? 'timeout' : error ? (worker.alive ? 'aborted' : 'crashed') : status >= 500 ? 'error' : 'ok';
     finished(response, (error) => done(status, outcome(error)));
     return { invocationId, status, headers: { ...responseHeaders(response.headers), [INVOCATION_HEADER]: invocationId }, body: response };
+  }
+
+  /**
+   * Calls a function from inside Homebase: a JSON POST with the service role and no user, as automations run. Resolves
+   * with the status and the start of the answer; rejects with the invoker's HttpError (not found, timeout, crash).
+   */
+  async call(appId: string, name: string, body: unknown, internal: InternalCall): Promise<{ status: number; text: string }> {
+    const json = Buffer.from(JSON.stringify(body));
+    const response = await this.invoke(appId, name, {
+      method: 'POST',
+      url: `/api/apps/${appId}/functions/${name}`,
+      headers: { 'content-type': 'application/json', 'content-length': String(json.length) },
+      body: Readable.from([json]),
+      origin: this.options.apiUrl(),
+      ...internal,
+    });
+    const kept: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (size < INTERNAL_ANSWER_BYTES) kept.push(chunk.subarray(0, INTERNAL_ANSWER_BYTES - size));
+      size += chunk.length;
+    }
+    return { status: response.status, text: Buffer.concat(kept).toString('utf8') };
   }
 
   private async caller(appId: string, authorization: string | undefined): Promise<Caller> {

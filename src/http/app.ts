@@ -7,7 +7,9 @@ import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fast
 import { notFound } from '../errors.js';
 import { handleError } from './error-handler.js';
 import { appEventRoutes } from './routes/app-events.js';
+import { connectorRoutes } from './routes/connectors.js';
 import { authRoutes } from './routes/auth.js';
+import { automationRoutes } from './routes/automations.js';
 import { devMailRoutes } from './routes/dev-mail.js';
 import { entityRoutes } from './routes/entities.js';
 import { fileRoutes } from './routes/files.js';
@@ -62,9 +64,11 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   if (services.devMailbox) devMailRoutes(server, services.devMailbox);
   functionRoutes(server, services);
   integrationRoutes(server, services);
+  connectorRoutes(server, services);
   fileRoutes(server, services);
   appEventRoutes(server, services);
   functionAdminRoutes(server, services);
+  automationRoutes(server, services);
   secretRoutes(server, services);
   if (options.siteDir) await siteRoutes(server, options.siteDir);
   return server;

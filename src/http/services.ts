@@ -1,10 +1,11 @@
 // The long-lived services the HTTP layer hands to its routes; built once by the server at start.
 
 import type { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
+import type { AutomationService } from '../automations/index.js';
 import type { FileService } from '../files/index.js';
 import type { FunctionsService } from '../functions/index.js';
 import type { DevMailbox, Mailer } from '../mail/index.js';
-import type { CoreIntegrations } from '../integrations/index.js';
+import type { AppIntegrations, CoreIntegrations } from '../integrations/index.js';
 import type { AppEventLog, EntityRepository } from '../store/index.js';
 import type { AppRegistry } from '../tenancy/index.js';
 
@@ -16,6 +17,8 @@ export interface Services {
   records: EntityRepository;
   users: UserService;
   integrations: CoreIntegrations;
+  /** The app's custom integrations and connectors, with their call trace. */
+  appIntegrations: AppIntegrations;
   /** Uploaded files: storage, public and signed URLs, usage. */
   files: FileService;
   appEvents: AppEventLog;
@@ -24,4 +27,6 @@ export interface Services {
   devMailbox?: DevMailbox;
   /** Backend functions (deployments, invocation, secrets, logs); without it those routes are not served. */
   functions?: FunctionsService;
+  /** Automations (list, pause, resume, run now, run history); without it those routes are not served. */
+  automations?: AutomationService;
 }

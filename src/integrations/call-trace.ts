@@ -98,8 +98,22 @@ export class CallTracer {
     }
   }
 
-  list(appId: string, query: { slug?: string; limit: number }) {
-    return integrationStore.listCalls(this.db, appId, query);
+  /** The newest calls first, in the management API's shape. */
+  async list(appId: string, query: { slug?: string; limit: number }) {
+    const calls = await integrationStore.listCalls(this.db, appId, query);
+    return calls.map((call) => ({
+      id: call.id,
+      slug: call.slug,
+      kind: call.kind,
+      operation: call.operation,
+      caller: call.caller,
+      input: call.input,
+      output: call.output,
+      status_code: call.statusCode,
+      outcome: call.outcome,
+      duration_ms: call.durationMs,
+      created_date: call.createdDate,
+    }));
   }
 
   prune(keepDays: number): Promise<void> {

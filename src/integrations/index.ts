@@ -8,3 +8,6 @@ export type { AppFileStore } from './app-files.js';
 export { registerFileIntegrations } from './files.js';
 export { registerSendEmail } from './send-email.js';
 export type { SendEmailDependencies } from './send-email.js';
+export { AppIntegrations } from './app-integrations.js';
+export type { AppIntegrationsOptions, IntegrationCaller } from './app-integrations.js';
+export { checkSlug } from './integration-registry.js';

@@ -7,15 +7,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { AuthService, Authenticator, TokenService, UserService } from '../auth/index.js';
+import { AutomationService } from '../automations/index.js';
 import { DevConfigInput, parseDevConfig } from '../config/index.js';
 import { FileService, LocalFileStore, S3FileStore } from '../files/index.js';
 import { buildHttpApp } from '../http/index.js';
 import { FunctionsService, deriveSecretsKey } from '../functions/index.js';
-import { CoreIntegrations, registerAiIntegrations, registerFileIntegrations, registerSendEmail } from '../integrations/index.js';
+import { AppIntegrations, CoreIntegrations, registerAiIntegrations, registerFileIntegrations, registerSendEmail } from '../integrations/index.js';
 import { DevMailbox, createSmtpMailer } from '../mail/index.js';
 import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
 import { startRealtime } from '../realtime/index.js';
-import { AppEventLog, Database, EntityRepository, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
+import { AppEventLog, Database, EntityRepository, SecretBox, deriveSealingKey, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
 import { AppRegistry, AppRuntime } from '../tenancy/index.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -38,6 +39,8 @@ export interface DevServer {
   functions: FunctionsService;
   /** Redeploys the project's changed functions and re-reads base44/.env now (the watcher does it on change). */
   reloadFunctions(): Promise<void>;
+  /** Automations declared in function.jsonc: entity triggers, schedules, runs. */
+  automations: AutomationService;
   close(): Promise<void>;
 }
 
@@ -110,6 +113,10 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
         maxBodyBytes: config.maxFileBytes,
       },
     );
+    const automations = new AutomationService(
+      { db, deployments: functions.deployments, functions: functions.invoker, appIds: () => apps.all().map((a) => a.id), logger },
+      config.automations,
+    );
     const integrations = new CoreIntegrations();
     const fileStore = config.files.s3
       ? new S3FileStore(config.files.s3)
@@ -119,9 +126,10 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
     registerSendEmail(integrations, { mailer, limit: config.sendEmailLimit, logger });
     registerAiIntegrations(integrations, { files, llm: config.llm, images: config.images, logger });
     const appEvents = new AppEventLog(db);
+    const appIntegrations = new AppIntegrations(db, new SecretBox(deriveSealingKey(secret, 'integration-credentials-v1')), config.integrations, logger);
     const siteDir = builtSite(config.siteDir, project.site.outputDirectory);
     const http = await buildHttpApp(
-      { apps, tokens, authenticator, auth, records, users, integrations, files, appEvents, mailer, devMailbox, functions },
+      { apps, tokens, authenticator, auth, records, users, integrations, appIntegrations, files, appEvents, mailer, devMailbox, functions, automations },
       { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteDir },
     );
     await http.listen({ port: config.port, host: config.host });
@@ -153,7 +161,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       logger.info({ entities: result.entities.map((e) => e.name) }, 'entities reloaded');
     };
     const housekeeping = setInterval(() => {
-      Promise.all([auth.prune(), appEvents.prune(APP_EVENT_DAYS)]).catch((error: Error) =>
+      Promise.all([auth.prune(), appEvents.prune(APP_EVENT_DAYS), appIntegrations.prune()]).catch((error: Error) =>
         logger.error({ err: { message: error.message } }, 'housekeeping failed'),
       );
     }, HOUR_MS);
@@ -170,6 +178,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       if (result.deployed.length + result.removed.length > 0) logger.info({ deployed: result.deployed, removed: result.removed }, 'functions deployed');
     };
     await applyFunctions();
+    await automations.start();
     const stopWatchingFunctions = config.watch
       ? watchFunctions(project.configDir, project.functionsDir, applyFunctions, (error) => logger.error({ err: error }, 'function reload failed'))
       : () => {};
@@ -185,11 +194,13 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       reload: async () => applyEntities(await readEntities(project.entitiesDir)),
       functions,
       reloadFunctions: applyFunctions,
+      automations,
       close: async () => {
         stopWatching();
         stopWatchingFunctions();
         clearInterval(housekeeping);
         stopPruning();
+        await automations.close();
         await realtime.close();
         await http.close();
         await functions.close();

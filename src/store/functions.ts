@@ -125,7 +125,12 @@ export async function deleteSecret(db: Sql, appId: string, name: string): Promis
   return rows.length > 0;
 }
 
-export type Caller = { kind: 'anonymous' } | { kind: 'service' } | { kind: 'user'; id: string; email: string } | { kind: 'invalid' };
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'service' }
+  | { kind: 'user'; id: string; email: string }
+  | { kind: 'invalid' }
+  | { kind: 'automation'; name: string };
 
 export interface InvocationRecord {
   id: string;

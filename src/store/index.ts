@@ -34,3 +34,5 @@ export type { FileRecord, FileVisibility, UsageTotals } from './files.js';
 export { SecretBox, deriveSealingKey } from './sealing.js';
 export * as integrationStore from './integrations.js';
 export type { CallKind, IntegrationCall, IntegrationKind, StoredIntegration, TracedCall } from './integrations.js';
+export * as automationStore from './automations.js';
+export type { AutomationState, ClaimedRun, RunAttempt, RunRecord, RunStatus, RunTrigger, RunTotals } from './automations.js';

@@ -162,6 +162,64 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX integration_calls_by_app ON homebase.integration_calls (app_id, created_date DESC);
    CREATE INDEX integration_calls_by_time ON homebase.integration_calls (created_date);`,
+  // Automations (src/store/automations.ts): their own durable place in the outbox (starting at what was already
+  // there), per-automation state, and the run queue with one row per attempt.
+  `CREATE TABLE homebase.automation_cursor (
+     consumer text PRIMARY KEY,
+     last_position bigint NOT NULL,
+     pending jsonb NOT NULL DEFAULT '{}'
+   );
+   INSERT INTO homebase.automation_cursor (consumer, last_position) SELECT 'automations', COALESCE(max(position), 0) FROM homebase.outbox;
+   CREATE TABLE homebase.automation_state (
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     function_name text NOT NULL,
+     name text NOT NULL,
+     active_override boolean,
+     schedule_hash text,
+     anchor_date timestamptz,
+     last_tick timestamptz,
+     tick_count int NOT NULL DEFAULT 0,
+     PRIMARY KEY (app_id, function_name, name)
+   );
+   CREATE TABLE homebase.automation_runs (
+     id text PRIMARY KEY,
+     app_id text NOT NULL REFERENCES homebase.apps(id) ON DELETE CASCADE,
+     function_name text NOT NULL,
+     automation text NOT NULL,
+     trigger text NOT NULL CHECK (trigger IN ('entity', 'schedule', 'manual')),
+     position bigint,
+     record_key text,
+     tick timestamptz,
+     missed_since timestamptz,
+     body jsonb NOT NULL,
+     status text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'dead')),
+     attempt int NOT NULL DEFAULT 0,
+     due_date timestamptz NOT NULL DEFAULT now(),
+     created_date timestamptz NOT NULL DEFAULT now(),
+     started_date timestamptz,
+     finished_date timestamptz,
+     duration_ms int,
+     http_status int,
+     error text,
+     invocation_id text,
+     UNIQUE (app_id, function_name, automation, tick)
+   );
+   CREATE INDEX automation_runs_due ON homebase.automation_runs (due_date) WHERE status IN ('queued', 'running');
+   CREATE INDEX automation_runs_open_by_record ON homebase.automation_runs (app_id, function_name, automation, record_key, position)
+     WHERE status IN ('queued', 'running');
+   CREATE INDEX automation_runs_history ON homebase.automation_runs (app_id, function_name, automation, created_date DESC);
+   CREATE TABLE homebase.automation_attempts (
+     run_id text NOT NULL REFERENCES homebase.automation_runs(id) ON DELETE CASCADE,
+     attempt int NOT NULL,
+     status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'lost')),
+     started_date timestamptz NOT NULL DEFAULT now(),
+     finished_date timestamptz,
+     duration_ms int,
+     http_status int,
+     error text,
+     invocation_id text,
+     PRIMARY KEY (run_id, attempt)
+   );`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes

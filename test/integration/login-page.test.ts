@@ -2,32 +2,15 @@
 // back on it with the token the SDK picks up, sign up with the emailed code, reset a password, accept an invitation,
 // sign out; hostile from_urls and cross-site posts are refused. Mails arrive at a real SMTP server.
 
-import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumAvailable, isolatedContext, launchChromium } from '../support/browser.js';
 import { failure } from '../support/sdk.js';
 import { databases, KARARA, startTestServer, TestServer } from '../support/server.js';
 import { type SmtpTestServer, startSmtpServer } from '../support/smtp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// The machine has no network beyond loopback: nothing in the background may try to reach out.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PASSWORD = 'correct horse battery';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  const reason = `${CHROMIUM} is missing (npm test installs it when run as root)`;
-  if (process.env.CI === 'true') throw new Error(`CI=true requires the login page tests: ${reason}`);
-  console.warn(`Skipping the hosted login page tests: ${reason}.`);
-}
+const hasChromium = chromiumAvailable('the hosted login page tests');
 
 let emailCount = 0;
 const newEmail = (label: string) => `${label}-${++emailCount}-${Date.now().toString(36)}@example.com`;
@@ -36,7 +19,7 @@ describe.skipIf(!hasChromium)('hosted login pages in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -66,7 +49,7 @@ describe.skipIf(!hasChromium)('hosted login pages in Chromium', () => {
       smtp = await startSmtpServer();
       server = await startTestServer(kind, KARARA, { smtpUrl: smtp.url });
       // One context per server, cookies cleared per test: a context per test would start a renderer process per test.
-      context = await browser.newContext();
+      context = await isolatedContext(browser);
     });
 
     afterAll(async () => {

@@ -14,6 +14,7 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export const POSTGRES_ADMIN_URL = process.env.HOMEBASE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const KARARA = path.join(REPO_ROOT, 'examples/karara');
+const KARARA_BUILD = path.join(KARARA, 'dist');
 
 /** Databases the integration suites run on, as test/support/global-setup.ts found them. */
 export function databases(): DatabaseKind[] {
@@ -59,13 +60,20 @@ export interface TestServerOptions {
    * signing secret, and the database stays the first server's to drop.
    */
   joining?: TestServer;
+  /** Keeps the project's own app id (base44/.app.jsonc), for a frontend built with it; otherwise a new id is made. */
+  keepAppId?: boolean;
 }
 
 /** Starts a server for a copy of `projectDir` (the copy may be edited by the test). */
 export async function startTestServer(kind: DatabaseKind, projectDir = KARARA, options: TestServerOptions = {}): Promise<TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'homebase-test-'));
   if (options.joining) await cp(options.joining.projectDir, dir, { recursive: true, filter: (source) => !source.endsWith('dev.json') });
-  else await cp(projectDir, dir, { recursive: true, filter: (source) => !source.includes('.homebase') && !source.endsWith('.app.jsonc') });
+  else {
+    // The example's own build (left by `npm start`) is no part of the project under test; its suite builds the site.
+    const copied = (source: string) =>
+      !source.includes('.homebase') && source !== KARARA_BUILD && (options.keepAppId || !source.endsWith('.app.jsonc'));
+    await cp(projectDir, dir, { recursive: true, filter: copied });
+  }
   const database = kind === 'postgres' && !options.joining ? await createDatabase() : undefined;
   const databaseUrl = options.joining?.databaseUrl ?? database?.url ?? 'memory://';
   const server = await startDevServer({

@@ -20,7 +20,7 @@ export function App() {
         <Link to="/" className="brand">
           Karara
         </Link>
-        <span className="user">{auth.user.full_name || auth.user.email}</span>
+        <span className="user">{auth.user.email}</span>
         <button onClick={auth.logout}>Sign out</button>
       </header>
       <main>

@@ -1,0 +1,130 @@
+// Turns committed record changes into queued runs of the entity automations they match. The automations' place in
+// the outbox lives in the database and moves in the transaction that queues the runs: a crash repeats or loses nothing.
+
+import type { Logger } from 'pino';
+import { Database, OutboxEvent, Sql, automationStore, newId, readOutbox } from '../store/index.js';
+import type { AutomationCatalog } from './catalog.js';
+
+const BATCH = 500;
+/** Base44 leaves the record out of the payload above this size (seed 000 §9). */
+export const MAX_PAYLOAD_BYTES = 200 * 1024;
+
+export class Dispatcher {
+  private reading: Promise<void> | undefined;
+  private readAgain = false;
+  private closed = false;
+  private stopFollowing: () => Promise<void> = async () => {};
+  private poll: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: AutomationCatalog,
+    /** The apps this node serves; changes of others are matched too, once their automations are loaded. */
+    private readonly appIds: () => string[],
+    private readonly logger: Logger,
+    private readonly pollMs: number,
+    /** Called after runs were queued, so this node's worker takes them at once. */
+    private readonly onQueued: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.warnIfPruned();
+    this.stopFollowing = await this.db.followOutbox(
+      () => this.wake(),
+      () => this.wake(),
+    );
+    this.poll = setInterval(() => this.wake(), this.pollMs);
+    this.poll.unref();
+  }
+
+  /** Reads now, or once more after the read under way. */
+  wake(): void {
+    if (this.closed) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = this.drain().finally(() => {
+      this.reading = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const appIds = new Set(this.appIds());
+    do {
+      this.readAgain = false;
+      try {
+        let more = true;
+        while (more && !this.closed) {
+          await Promise.all([...appIds].map((appId) => this.catalog.forApp(appId)));
+          const batch = await this.dispatchBatch();
+          if (batch.unknownApps.length > 0) {
+            batch.unknownApps.forEach((appId) => appIds.add(appId));
+            continue;
+          }
+          if (batch.queued > 0) this.onQueued();
+          more = batch.more;
+        }
+      } catch (error) {
+        // Nothing moved: the next wake-up (at the latest the poll) reads the same changes again.
+        if (!this.closed) this.logger.error({ err: { message: (error as Error).message } }, 'queuing automation runs failed');
+      }
+    } while (this.readAgain && !this.closed);
+  }
+
+  /** One transaction: lock the cursor, read changes after it, queue their runs, move the cursor. */
+  private dispatchBatch(): Promise<{ queued: number; more: boolean; unknownApps: string[] }> {
+    return this.db.transaction(async (tx) => {
+      const cursor = await automationStore.lockAutomationCursor(tx);
+      const before = cursorSignature(cursor);
+      const { events, more } = await readOutbox(tx, cursor, BATCH);
+      const unknownApps = [...new Set(events.map((e) => e.appId))].filter((appId) => !this.catalog.loaded(appId));
+      // Matching needs those apps' automations, which cannot be read inside this transaction on PGlite.
+      if (unknownApps.length > 0) return { queued: 0, more, unknownApps };
+      const runs = await this.match(tx, events);
+      await automationStore.insertEntityRuns(tx, runs, MAX_PAYLOAD_BYTES);
+      if (cursorSignature(cursor) !== before) await automationStore.saveAutomationCursor(tx, cursor);
+      return { queued: runs.length, more, unknownApps };
+    });
+  }
+
+  private async match(tx: Sql, events: OutboxEvent[]): Promise<automationStore.EntityRunInput[]> {
+    const runs: automationStore.EntityRunInput[] = [];
+    const appIds = [...new Set(events.map((e) => e.appId))];
+    const interested = appIds.filter((appId) => this.catalog.loaded(appId)!.automations.some((a) => a.automation.type === 'entity'));
+    if (interested.length === 0) return runs;
+    const overrides = await automationStore.activeOverrides(tx, interested);
+    for (const event of events) {
+      for (const { functionName, automation } of this.catalog.loaded(event.appId)!.automations) {
+        if (automation.type !== 'entity' || automation.entityName !== event.entity || !automation.eventTypes.includes(event.type)) continue;
+        const active = overrides.get(automationStore.automationKey(event.appId, functionName, automation.name)) ?? automation.isActive;
+        if (!active) continue;
+        runs.push({ id: newId(), appId: event.appId, position: event.position, functionName, automation: automation.name, functionArgs: automation.functionArgs });
+      }
+    }
+    return runs;
+  }
+
+  /**
+   * Changes pruned from the outbox (after outboxRetentionSeconds) before automations read them are gone: a gap
+   * between the cursor and the oldest change says so (or that the writes in between rolled back).
+   */
+  private async warnIfPruned(): Promise<void> {
+    const cursor = await this.db.transaction((tx) => automationStore.lockAutomationCursor(tx));
+    const oldest = await automationStore.oldestOutboxPosition(this.db);
+    if (oldest !== undefined && oldest > cursor.last + 1) {
+      this.logger.warn({ after: cursor.last, oldest }, 'outbox changes may have been pruned before automations queued their runs');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.poll);
+    await this.stopFollowing().catch(() => {});
+    await this.reading;
+  }
+}
+
+function cursorSignature(cursor: { last: number; pending: Map<number, bigint> }): string {
+  return `${cursor.last}:${[...cursor.pending.keys()].join(',')}`;
+}
