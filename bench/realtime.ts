@@ -254,10 +254,10 @@ async function run(scenario: Scenario): Promise<Outcome> {
     }
     await Promise.all(pending);
     if (failures.size > 0) console.log(`  ! failed writes: ${[...failures].map(([reason, n]) => `${n}× ${reason}`).join(', ')}`);
-    if (clients.disconnects > 0) console.log(`  ! the server dropped ${clients.disconnects} clients during the run`);
     const expected = (writes - failedWrites) * clients.count;
     const drainUntil = Date.now() + DRAIN_MS;
     while (clients.delivered < expected && Date.now() < drainUntil) await sleep(20);
+    if (clients.disconnects > 0) console.log(`  ! the server dropped ${clients.disconnects} clients during the run`);
 
     const serverCpu = (await Promise.all(scenario.pids.map(cpuSeconds))).reduce((a, b) => a + b, 0) - serverCpuBefore;
     const clientUsage = process.cpuUsage(clientCpuBefore);

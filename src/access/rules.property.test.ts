@@ -10,6 +10,9 @@ import { compileFilter, compileMatcher, entityFields, isPlainObject, matchesFilt
 import { normaliseEntityDefinition } from '../schema/index.js';
 import { AccessUser, RowFilter, compileAccess } from './index.js';
 
+// Hundreds of generated cases against a real database: minutes on a loaded 2-core machine, not the default 30 s.
+const PROPERTY_TEST_TIMEOUT_MS = 180_000;
+
 const EMAILS = ['ann@x.io', 'bob@x.io', 'cat@x.io', 'dan@x.io'];
 const USERS: (AccessUser | null)[] = [
   { id: 'id-ann@x.io', email: 'ann@x.io', role: 'user', department: 'sales', level: 3, teams: ['red', 'blue'], permissions: ['export'] },
@@ -303,5 +306,5 @@ describe.each(databases())('on %s', (kind) => {
     }
     // Most filters should select some records but not all, or the comparison proves little.
     expect(restricted).toBeGreaterThan(cases.length * 0.25);
-  });
+  }, PROPERTY_TEST_TIMEOUT_MS);
 });

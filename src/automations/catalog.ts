@@ -7,6 +7,8 @@ import { Automation, AutomationProblem, parseAutomations } from './definition.js
 export interface DeployedAutomation {
   functionName: string;
   automation: Automation;
+  /** When its deployment was made: schedules count from it. */
+  deployedAt: Date;
 }
 
 export interface BrokenAutomation extends AutomationProblem {
@@ -49,7 +51,8 @@ export class AutomationCatalog {
         for (const problem of parsed.problems) this.onProblem({ ...problem, functionName: deployment.name });
       }
       now.set(deployment.id, parsed);
-      for (const automation of parsed.automations) result.automations.push({ functionName: deployment.name, automation });
+      const deployedAt = new Date(deployment.createdDate);
+      for (const automation of parsed.automations) result.automations.push({ functionName: deployment.name, automation, deployedAt });
       for (const problem of parsed.problems) result.problems.push({ ...problem, functionName: deployment.name });
     }
     this.parsed.set(appId, now);

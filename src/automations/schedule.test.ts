@@ -24,7 +24,7 @@ function ticks(s: Schedule, anchor: string, from: string, count: number): string
   return out;
 }
 
-describe('simple schedules tick in UTC from when they were first seen', () => {
+describe('simple schedules tick in UTC, counting from when they were deployed', () => {
   it('every 15 minutes from the start time, continuing across midnight', () => {
     const s = schedule({ schedule_mode: 'recurring', schedule_type: 'simple', repeat_unit: 'minutes', repeat_interval: 15, start_time: '00:05' });
     expect(ticks(s, '2026-03-01T23:31:10Z', '2026-03-01T23:31:10Z', 3)).toEqual([

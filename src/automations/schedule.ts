@@ -1,4 +1,4 @@
-// PURE: when a schedule ticks, in UTC. `anchor` is when Homebase first saw the schedule (or its last change): every-N
+// PURE: when a schedule ticks, in UTC. `anchor` is when the schedule was deployed (or last changed): every-N
 // intervals count from it, weekday and day-of-month defaults come from it, and nothing ticks before it.
 
 import { Cron } from 'croner';

@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import { Database, automationStore, newId } from '../store/index.js';
-import type { AutomationCatalog } from './catalog.js';
+import type { AutomationCatalog, DeployedAutomation } from './catalog.js';
 import type { ScheduledAutomation } from './definition.js';
 import { latestTick, nextTick } from './schedule.js';
 
@@ -68,7 +68,7 @@ export class Scheduler {
     let untilNext = Infinity;
     for (const appId of this.appIds()) {
       const scheduled = (await this.catalog.forApp(appId)).automations.filter(
-        (a): a is { functionName: string; automation: ScheduledAutomation } => a.automation.type === 'scheduled',
+        (a): a is DeployedAutomation & { automation: ScheduledAutomation } => a.automation.type === 'scheduled',
       );
       if (scheduled.length === 0) continue;
       let states = await automationStore.automationStates(this.db, appId);
@@ -77,8 +77,8 @@ export class Scheduler {
         const state = stateOf(functionName, automation.name);
         return state?.scheduleHash !== automation.scheduleHash || !state.anchor;
       });
-      for (const { functionName, automation } of unstarted) {
-        await automationStore.startSchedule(this.db, appId, functionName, automation.name, automation.scheduleHash);
+      for (const { functionName, automation, deployedAt } of unstarted) {
+        await automationStore.startSchedule(this.db, appId, functionName, automation.name, automation.scheduleHash, deployedAt);
       }
       if (unstarted.length > 0) states = await automationStore.automationStates(this.db, appId);
       for (const { functionName, automation } of scheduled) {

@@ -1,4 +1,5 @@
-// Integrations: the Core.* endpoints (files, mail, LLM, images, extraction) behind one registry.
+// Integrations: the Core.* endpoints (files, mail, LLM, images, extraction) behind one registry, and the app's own
+// integrations (custom OpenAPI APIs, installable packages, connectors), every call traced.
 
 export { CoreIntegrations } from './core.js';
 export type { CoreCall, CoreEndpoint, UploadedFile } from './core.js';

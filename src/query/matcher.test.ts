@@ -13,6 +13,9 @@ import type { FieldKinds, ValueKind } from './index.js';
 import { postgresRegexTest, timestampMicros } from './matcher.js';
 import { toPostgresRegex } from './regex.js';
 
+// Hundreds of generated cases against a real database: minutes on a loaded 2-core machine, not the default 30 s.
+const PROPERTY_TEST_TIMEOUT_MS = 180_000;
+
 type Data = Record<string, unknown>;
 type Flat = Record<string, unknown>;
 
@@ -277,7 +280,7 @@ describe.each([
     // The generator is meant to produce mostly valid filters that select some but not all records.
     expect(compared).toBeGreaterThan(FILTERS * 0.6);
     expect(rejected).toBeGreaterThan(0);
-  });
+  }, PROPERTY_TEST_TIMEOUT_MS);
 });
 
 describe('regular expressions match as PostgreSQL matches them', () => {

@@ -163,14 +163,14 @@ export async function setActiveOverride(db: Sql, appId: string, functionName: st
   );
 }
 
-/** Starts counting a schedule (anchor now, no ticks yet) unless it is already counting this very schedule. */
-export async function startSchedule(db: Sql, appId: string, functionName: string, name: string, scheduleHash: string): Promise<void> {
+/** Starts counting a schedule from `anchor`, with no ticks yet, unless it is already counting this very schedule. */
+export async function startSchedule(db: Sql, appId: string, functionName: string, name: string, scheduleHash: string, anchor: Date): Promise<void> {
   await db.query(
-    `INSERT INTO homebase.automation_state (app_id, function_name, name, schedule_hash, anchor_date) VALUES ($1, $2, $3, $4, now())
+    `INSERT INTO homebase.automation_state (app_id, function_name, name, schedule_hash, anchor_date) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (app_id, function_name, name) DO UPDATE
-       SET schedule_hash = EXCLUDED.schedule_hash, anchor_date = now(), last_tick = NULL, tick_count = 0
+       SET schedule_hash = EXCLUDED.schedule_hash, anchor_date = EXCLUDED.anchor_date, last_tick = NULL, tick_count = 0
        WHERE automation_state.schedule_hash IS DISTINCT FROM EXCLUDED.schedule_hash`,
-    [appId, functionName, name, scheduleHash],
+    [appId, functionName, name, scheduleHash, anchor.toISOString()],
   );
 }
 

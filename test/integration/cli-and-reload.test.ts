@@ -45,7 +45,7 @@ async function startDev(dir: string, port: number, text: string): Promise<DevPro
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/ is not built: run `npm run build` (npm test does it) before this suite');
   }
-  const child = spawn(process.execPath, [BIN, 'dev', dir, '--port', String(port), '--database-url', 'memory://'], {
+  const child = spawn(process.execPath, [BIN, 'dev', dir, '--port', String(port), '--database-url', 'memory://', '--no-site-command'], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

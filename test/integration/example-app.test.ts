@@ -3,11 +3,12 @@
 // function, a picture upload, sign-out. Each step leaves a screenshot in test-results/example-app/.
 // PGlite only: a browser run is slow, and every call the app makes is covered on both databases by the API suites.
 
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, isolatedContext, launchChromium } from '../support/browser.js';
 import { TEST_CA_CERT_FILE, TEST_DENO_DIR, warmDenoCache } from '../support/deno.js';
@@ -19,6 +20,16 @@ const PASSWORD = 'correct horse battery';
 const OWNER = 'ada@example.com';
 const TEAMMATE = 'grace@example.com';
 const hasChromium = chromiumAvailable('the example app browser tests');
+
+/**
+ * Builds the site as `npm run build:example` does, into `outDir`. In its own process: Vite takes the mode from
+ * NODE_ENV, which is `test` in here and would give React's development build.
+ */
+async function buildSite(outDir: string): Promise<void> {
+  const vite = path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js');
+  const args = ['build', '--config', path.join(KARARA, 'vite.config.js'), '--outDir', outDir, '--logLevel', 'warn'];
+  await promisify(execFile)(process.execPath, [vite, ...args], { env: { ...process.env, NODE_ENV: 'production' } });
+}
 
 interface Tab {
   context: BrowserContext;
@@ -40,6 +51,8 @@ describe.skipIf(!hasChromium)('the Karara example app in Chromium', () => {
 
   const openTab = async (): Promise<Tab> => {
     const context = await isolatedContext(browser);
+    // A step that fails says which element it waited for, well before the test's own time runs out.
+    context.setDefaultTimeout(10_000);
     return { context, page: await context.newPage() };
   };
 
@@ -58,13 +71,7 @@ describe.skipIf(!hasChromium)('the Karara example app in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     // The site is built with the example's committed app id, so the server keeps that id.
     await Promise.all([
-      build({
-        configFile: path.join(KARARA, 'vite.config.js'),
-        build: { outDir: siteDir },
-        // Vitest runs with NODE_ENV=test, which would bundle React's development build; users get the production one.
-        define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-        logLevel: 'warn',
-      }),
+      buildSite(siteDir),
       warmDenoCache(),
     ]);
     [server, browser] = await Promise.all([

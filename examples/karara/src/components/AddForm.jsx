@@ -3,12 +3,11 @@ import { useState } from 'react';
 
 export function AddForm({ label, onAdd, disabled }) {
   const [text, setText] = useState('');
-  const submit = async (event) => {
+  const submit = (event) => {
     event.preventDefault();
     const value = text.trim();
-    if (!value) return;
-    await onAdd(value);
-    setText('');
+    // A failed add keeps the text for another try; the page shows the error.
+    if (value) onAdd(value).then(() => setText(''), () => {});
   };
   return (
     <form className="add" onSubmit={submit}>

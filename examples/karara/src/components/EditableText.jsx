@@ -13,11 +13,12 @@ export function EditableText({ value, label, onSave, children }) {
       </>
     );
   }
-  const save = async (event) => {
+  const save = (event) => {
     event.preventDefault();
     const text = draft.trim();
-    if (text && text !== value) await onSave(text);
-    setDraft(null);
+    if (!text || text === value) return setDraft(null);
+    // A failed save keeps the field open; the page shows the error.
+    onSave(text).then(() => setDraft(null), () => {});
   };
   return (
     <form className="edit" onSubmit={save} onKeyDown={(event) => event.key === 'Escape' && setDraft(null)}>

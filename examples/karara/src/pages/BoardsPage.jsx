@@ -22,6 +22,8 @@ export function BoardsPage() {
     queryFn: () => Board.filter({ team_id: teamId }, 'created_date'),
     enabled: Boolean(teamId),
   });
+  // No team yet means no boards, not a list still loading.
+  const list = team.data === null ? [] : boards.data;
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['boards'] });
 
   const create = useMutation({
@@ -29,7 +31,7 @@ export function BoardsPage() {
       const owner = team.data ?? (await Team.create({ name: `${user.full_name || user.email}'s team`, owner_email: user.email }));
       return Board.create({ team_id: owner.id, team_name: owner.name, name });
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['team'] }).then(refresh),
+    onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: ['team'] }), refresh()]),
   });
   const rename = useMutation({ mutationFn: ({ id, name }) => Board.update(id, { name }), onSuccess: refresh });
   const remove = useMutation({
@@ -46,9 +48,9 @@ export function BoardsPage() {
       <h1>Boards</h1>
       {error && <p className="error">{error.message}</p>}
       <AddForm label="New board name" onAdd={(name) => create.mutateAsync(name)} disabled={create.isPending} />
-      {boards.data?.length === 0 || (!teamId && team.isSuccess) ? <p className="empty">No boards yet.</p> : null}
+      {list?.length === 0 && <p className="empty">No boards yet.</p>}
       <ul className="boards">
-        {boards.data?.map((board) => (
+        {list?.map((board) => (
           <li key={board.id}>
             <EditableText value={board.name} label="Rename" onSave={(name) => rename.mutateAsync({ id: board.id, name })}>
               <Link to={`/boards/${board.id}`}>{board.name}</Link>
