@@ -1,7 +1,7 @@
 // Page views and analytics events apps send from the browser, per app, kept a week for `appLogs`.
 
 import { Database } from './database.js';
-import { timestamp } from './entity-repository.js';
+import { zonelessUtc } from './timestamps.js';
 
 export type AppEventKind = 'page_view' | 'event';
 
@@ -30,7 +30,7 @@ export class AppEventLog {
 
   list(appId: string, kind: AppEventKind | undefined, limit: number) {
     return this.db.query<{ kind: string; name: string; user_id: string | null; properties: unknown; created_date: string }>(
-      `SELECT kind, name, user_id, properties, ${timestamp('created_date')} AS created_date
+      `SELECT kind, name, user_id, properties, ${zonelessUtc('created_date')} AS created_date
        FROM homebase.app_events WHERE app_id = $1 AND ($2::text IS NULL OR kind = $2)
        ORDER BY created_date DESC LIMIT $3`,
       [appId, kind ?? null, limit],

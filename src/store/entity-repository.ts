@@ -25,6 +25,7 @@ import {
 import type { RecordValidator } from '../schema/index.js';
 import { Database, Row, Sql } from './database.js';
 import { newId } from './ids.js';
+import { zonelessUtc } from './timestamps.js';
 import { logChanges } from './outbox.js';
 
 /** Everything the repository needs to know about one entity of one app. */
@@ -71,20 +72,18 @@ export type EntityRecord = Record<string, unknown> & { id: string };
 
 export const MAX_BATCH = 500;
 
-/** A timestamptz column as the zone-less UTC text with microseconds that apps expect (they append 'Z'). */
-export const timestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 // Apps do `new Date(created_date + 'Z')`, so timestamps leave zone-less, in UTC, with microseconds.
 // The formatted timestamps get their own names: an output column called created_date would capture
 // `ORDER BY created_date` and sort every matching row by text instead of walking the index.
 const columns = (data = 'data') =>
-  `id, ${timestamp('created_date')} AS created_text, ${timestamp('updated_date')} AS updated_text, ` +
+  `id, ${zonelessUtc('created_date')} AS created_text, ${zonelessUtc('updated_date')} AS updated_text, ` +
   `created_by, created_by_id, ${data} AS data`;
 /** The select list of a record as the repository reads it (the benchmark's raw-driver ceiling uses it too). */
 export const RECORD_COLUMNS = columns();
 const COLUMNS = RECORD_COLUMNS;
 /** A record as the API returns it (toRecord's shape), as one JSON value: what the outbox keeps. */
 const RECORD_JSON =
-  `jsonb_build_object('id', id, 'created_date', ${timestamp('created_date')}, 'updated_date', ${timestamp('updated_date')}, ` +
+  `jsonb_build_object('id', id, 'created_date', ${zonelessUtc('created_date')}, 'updated_date', ${zonelessUtc('updated_date')}, ` +
   `'created_by', created_by, 'created_by_id', created_by_id, 'is_sample', false) || data`;
 /** The stored columns a writing statement hands to the outbox and to the caller's select list; `table` qualifies them. */
 const written = (table = '') =>

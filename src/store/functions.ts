@@ -2,6 +2,7 @@
 // invocation records and their log lines (kept for a bounded time).
 
 import { Sql } from './database.js';
+import { isoUtc } from './timestamps.js';
 
 export type DeploymentState = 'dummy' | 'erroring' | 'under_dev' | 'potential_release' | 'under_user_test' | 'release' | 'reverted';
 export type DeploymentSource = 'project' | 'api';
@@ -26,8 +27,7 @@ export interface Deployment extends DeploymentSummary {
   automations: unknown[];
 }
 
-const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const DEPLOYMENT_SUMMARY = `d.id, d.function_name, d.entry, d.state, d.source, d.content_hash, ${ISO('d.created_date')} AS created`;
+const DEPLOYMENT_SUMMARY = `d.id, d.function_name, d.entry, d.state, d.source, d.content_hash, ${isoUtc('d.created_date')} AS created`;
 
 type SummaryRow = { id: string; function_name: string; entry: string; state: DeploymentState; source: DeploymentSource; content_hash: string; created: string };
 type DeploymentRow = SummaryRow & { files: FunctionFile[]; automations: unknown[] };
@@ -185,7 +185,7 @@ export async function listInvocations(db: Sql, appId: string, name: string, quer
     outcome: InvocationRecord['outcome'];
     caller: Caller;
   }>(
-    `SELECT id, function_name, deployment_id, ${ISO('started_date')} AS started, duration_ms, status, outcome, caller
+    `SELECT id, function_name, deployment_id, ${isoUtc('started_date')} AS started, duration_ms, status, outcome, caller
      FROM homebase.function_invocations
      WHERE app_id = $1 AND function_name = $2 AND ($3::text IS NULL OR id = $3)
      ORDER BY started_date DESC, id DESC LIMIT $4`,
@@ -255,7 +255,7 @@ export interface StoredLogLine {
 
 export async function queryLogLines(db: Sql, appId: string, name: string, q: LogQuery): Promise<StoredLogLine[]> {
   const rows = await db.query<{ seq: string; time: string; level: string; message: string; invocation_id: string | null }>(
-    `SELECT seq::text AS seq, ${ISO('time')} AS time, level, message, invocation_id FROM homebase.function_logs
+    `SELECT seq::text AS seq, ${isoUtc('time')} AS time, level, message, invocation_id FROM homebase.function_logs
      WHERE app_id = $1 AND function_name = $2
        AND ($3::timestamptz IS NULL OR time >= $3::timestamptz) AND ($4::timestamptz IS NULL OR time <= $4::timestamptz)
        AND ($5::text IS NULL OR level = $5) AND ($6::text IS NULL OR invocation_id = $6) AND ($7::bigint IS NULL OR seq > $7)

@@ -2,6 +2,7 @@
 // and the trace of every call made through them, kept for a bounded number of days.
 
 import { Sql } from './database.js';
+import { isoUtc } from './timestamps.js';
 
 export type IntegrationKind = 'custom' | 'connector';
 
@@ -38,7 +39,6 @@ export interface TracedCall extends IntegrationCall {
   createdDate: string;
 }
 
-const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 interface IntegrationRow {
   slug: string;
@@ -52,7 +52,7 @@ interface IntegrationRow {
 }
 
 const INTEGRATION_COLUMNS = `slug, kind, base_url, openapi, sealed_credentials, connection_config,
-  ${ISO('created_date')} AS created, ${ISO('updated_date')} AS updated`;
+  ${isoUtc('created_date')} AS created, ${isoUtc('updated_date')} AS updated`;
 
 const fromRow = (row: IntegrationRow): StoredIntegration => ({
   slug: row.slug,
@@ -143,7 +143,7 @@ export async function listCalls(db: Sql, appId: string, query: { slug?: string; 
     duration_ms: number;
     created: string;
   }>(
-    `SELECT id::text AS id, slug, kind, operation, caller, input, output, status_code, outcome, duration_ms, ${ISO('created_date')} AS created
+    `SELECT id::text AS id, slug, kind, operation, caller, input, output, status_code, outcome, duration_ms, ${isoUtc('created_date')} AS created
      FROM homebase.integration_calls WHERE app_id = $1 AND ($2::text IS NULL OR slug = $2)
      ORDER BY created_date DESC, id DESC LIMIT $3`,
     [appId, query.slug ?? null, query.limit],
