@@ -97,9 +97,19 @@ export class Dispatcher {
     for (const event of events) {
       for (const { functionName, automation } of this.catalog.loaded(event.appId)!.automations) {
         if (automation.type !== 'entity' || automation.entityName !== event.entity || !automation.eventTypes.includes(event.type)) continue;
-        const active = overrides.get(automationStore.automationKey(event.appId, functionName, automation.name)) ?? automation.isActive;
-        if (!active) continue;
-        runs.push({ id: newId(), appId: event.appId, position: event.position, functionName, automation: automation.name, functionArgs: automation.functionArgs });
+        // Declared inactive and not resumed: off. Paused at runtime: queued all the same, held until resumed.
+        const resumed = overrides.get(automationStore.automationKey(event.appId, functionName, automation.name)) === true;
+        if (!automation.isActive && !resumed) continue;
+        runs.push({
+          id: newId(),
+          appId: event.appId,
+          position: event.position,
+          recordKey: `${event.entity}:${event.recordId}`,
+          isCreate: event.type === 'create',
+          functionName,
+          automation: automation.name,
+          functionArgs: automation.functionArgs,
+        });
       }
     }
     return runs;

@@ -78,14 +78,17 @@ export class RunWorker {
       this.claimAgain = false;
       try {
         while (!this.closed && this.inFlight.size < this.options.concurrency) {
+          const limit = this.options.concurrency - this.inFlight.size;
           const runs = await automationStore.claimRuns(this.db, {
-            limit: this.options.concurrency - this.inFlight.size,
+            limit,
             leaseSeconds: this.options.leaseSeconds,
             maxAttempts: this.options.maxAttempts,
-            exclude: this.busyAutomations(),
+            perAutomation: this.perAutomation,
+            inFlight: this.inFlightByAutomation(),
           });
           for (const run of runs) this.begin(run);
-          if (runs.length === 0) break;
+          // Fewer than asked for: nothing more is due for this node until a delivery ends or time passes.
+          if (runs.length < limit) break;
         }
       } catch (error) {
         if (!this.closed) this.logger.error({ err: { message: (error as Error).message } }, 'claiming automation runs failed');
@@ -93,10 +96,10 @@ export class RunWorker {
     } while (this.claimAgain && !this.closed);
   }
 
-  private busyAutomations(): string[] {
-    const counts = new Map<string, number>();
-    for (const { key } of this.inFlight.values()) counts.set(key, (counts.get(key) ?? 0) + 1);
-    return [...counts].filter(([, count]) => count >= this.perAutomation).map(([key]) => key);
+  private inFlightByAutomation(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const { key } of this.inFlight.values()) counts[key] = (counts[key] ?? 0) + 1;
+    return counts;
   }
 
   private begin(run: ClaimedRun): void {

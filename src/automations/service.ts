@@ -154,7 +154,10 @@ export class AutomationService {
     return run;
   }
 
-  /** Pauses or resumes an automation until the next pause or resume, whatever function.jsonc says. */
+  /**
+   * Pauses or resumes an automation until the next pause or resume, whatever function.jsonc says. A paused entity
+   * automation's changes are still queued and wait for the resume; a paused schedule's ticks are skipped.
+   */
   async setActive(appId: string, name: string, functionName: string | undefined, active: boolean): Promise<DeployedAutomation> {
     const found = await this.find(appId, name, functionName);
     await automationStore.setActiveOverride(this.deps.db, appId, found.functionName, found.automation.name, active);

@@ -27,8 +27,14 @@ export interface Realtime {
 
 export async function startRealtime(options: RealtimeOptions): Promise<Realtime> {
   const { httpServer, db, apps, logger } = options;
-  const sockets = attachSocketServer(httpServer, apps, options, logger);
-  const listener = new OutboxListener(db, (events) => sockets.subscribers.deliver(events), logger, options.pollMs ?? 2_000);
+  const listener: OutboxListener = new OutboxListener(
+    db,
+    (events) => sockets.subscribers.deliver(events),
+    logger,
+    options.pollMs ?? 2_000,
+    () => !sockets.subscribers.idle(),
+  );
+  const sockets = attachSocketServer(httpServer, apps, options, listener, logger);
   try {
     await listener.start();
   } catch (error) {

@@ -1,5 +1,6 @@
 // The outbox listener on a database whose commit announcements the test can cut: changes committed while it was not
 // listening are delivered when listening resumes, each exactly once, and nothing committed before start is replayed.
+// While no one could receive changes it reads only when asked to catch up (or on its poll).
 
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ describe('the outbox listener', () => {
   let real: Database;
   let db: Database;
   let muted = false;
+  let wanted = true;
   let resume: () => void = () => {};
   const delivered: OutboxEvent[] = [];
   const waiters = new Set<() => void>();
@@ -54,6 +56,7 @@ describe('the outbox listener', () => {
       },
       pino({ level: 'silent' }),
       HOUR_MS,
+      () => wanted,
     );
     await listener.start();
   });
@@ -83,5 +86,18 @@ describe('the outbox listener', () => {
     await change('after');
     await deliveredAll(['after']);
     expect(received()).toEqual(['one', 'two', 'missed-1', 'missed-2', 'after']);
+  });
+
+  it('while no one could receive a change, reads only when asked to catch up', async () => {
+    wanted = false;
+    await change('unwanted');
+    await db.query('SELECT 1');
+    expect(received()).not.toContain('unwanted');
+
+    await listener.catchUp();
+    expect(received().slice(-1)).toEqual(['unwanted']);
+    wanted = true;
+    await change('wanted');
+    await deliveredAll(['wanted']);
   });
 });

@@ -1,10 +1,13 @@
 // Follows the outbox on one node: woken by commit announcements (NOTIFY on PostgreSQL) and a slow poll, in case one
 // is lost, it reads each committed change once, for every app, and hands the changes in order to the fan-out.
+// While the node has no subscriber it reads only on the poll: every read is a query the writes wait behind on PGlite.
 
 import type { Logger } from 'pino';
 import { Database, OutboxCursor, OutboxEvent, outboxCursor, readOutbox } from '../store/index.js';
 
 const BATCH = 1000;
+// Changes arriving during a read are read together this much later, so a burst of writes costs a few reads, not one each.
+const BURST_GATHER_MS = 5;
 
 export class OutboxListener {
   private cursor: OutboxCursor = { last: 0, pending: new Map() };
@@ -19,13 +22,17 @@ export class OutboxListener {
     private readonly deliver: (events: OutboxEvent[]) => void,
     private readonly logger: Logger,
     private readonly pollMs: number,
+    /** Whether anyone on this node could receive a change now. */
+    private readonly wanted: () => boolean,
   ) {}
 
   /** Starts after everything committed so far: this node has no subscribers for older changes. */
   async start(): Promise<void> {
     this.cursor = await outboxCursor(this.db);
     this.stopListening = await this.db.followOutbox(
-      () => this.wake(),
+      () => {
+        if (this.wanted()) this.wake();
+      },
       // (Re)connected: whatever committed while no one listened is read now.
       () => this.wake(),
     );
@@ -45,8 +52,15 @@ export class OutboxListener {
     });
   }
 
+  /** Reads and hands over everything committed so far (a first subscriber gets no change older than its join). */
+  async catchUp(): Promise<void> {
+    this.wake();
+    while (this.reading) await this.reading;
+  }
+
   private async drain(): Promise<void> {
     do {
+      if (this.readAgain) await new Promise((resolve) => setTimeout(resolve, BURST_GATHER_MS));
       this.readAgain = false;
       try {
         let more = true;

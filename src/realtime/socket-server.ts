@@ -29,12 +29,19 @@ function queryValue(value: string | string[] | undefined): string | undefined {
   return text === undefined || text === '' || text === 'null' || text === 'undefined' ? undefined : text;
 }
 
+/** The outbox listener as the socket server drives it. */
+export interface ChangeFeed {
+  /** Resolves once every change committed so far was handed over. */
+  catchUp(): Promise<void>;
+  wake(): void;
+}
+
 /**
  * Attaches socket.io to `httpServer`. A handshake with an unknown app or a token that signs no one in is refused
  * with the HTTP error's message and code (`connect_error` on the client), as HTTP would answer 401: silently
  * connecting a broken login as anonymous would hide it. No token is an anonymous subscriber.
  */
-export function attachSocketServer(httpServer: HttpServer, apps: AppRegistry, auth: SocketAuth, logger: Logger) {
+export function attachSocketServer(httpServer: HttpServer, apps: AppRegistry, auth: SocketAuth, feed: ChangeFeed, logger: Logger) {
   const io = new Server(httpServer, {
     path: SOCKET_PATH,
     transports: ['websocket'],
@@ -64,16 +71,37 @@ export function attachSocketServer(httpServer: HttpServer, apps: AppRegistry, au
     );
   });
 
+  /**
+   * While no one subscribes, the listener reads only now and then; the first join waits until it has caught up, so
+   * it is sent no change committed before it, and then wakes it for changes committed meanwhile.
+   */
+  async function join(subscriber: Subscriber, room: string): Promise<void> {
+    if (!subscribers.idle()) {
+      subscribers.join(subscriber, room);
+      return;
+    }
+    await feed.catchUp();
+    subscribers.join(subscriber, room);
+    feed.wake();
+  }
+
   io.on('connection', (socket) => {
     const subscriber = socket.data.subscriber as Subscriber;
     subscribers.add(subscriber);
+    // One socket's joins and leaves take effect in the order sent, even when a join waits for the listener.
+    let requests = Promise.resolve();
+    const inOrder = (request: () => void | Promise<void>) => {
+      requests = requests.then(async () => {
+        if (socket.connected) await request();
+      });
+    };
     // Rooms of another app, unknown entities and anything malformed are ignored: the client simply gets nothing.
     socket.on('join', (room: unknown) => {
       const entity = entityOf(subscriber.app, room);
-      if (entity && subscriber.rooms.size < MAX_ROOMS_PER_SOCKET) subscribers.join(subscriber, roomOf(subscriber.app.id, entity));
+      if (entity && subscriber.rooms.size < MAX_ROOMS_PER_SOCKET) inOrder(() => join(subscriber, roomOf(subscriber.app.id, entity)));
     });
     socket.on('leave', (room: unknown) => {
-      if (typeof room === 'string' && subscriber.rooms.has(room)) subscribers.leave(subscriber, room);
+      if (typeof room === 'string') inOrder(() => subscribers.leave(subscriber, room));
     });
     socket.on('disconnect', () => subscribers.remove(subscriber));
   });

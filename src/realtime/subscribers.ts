@@ -71,6 +71,11 @@ export class Subscribers {
     private readonly disconnect: (subscriberIds: string[]) => void,
   ) {}
 
+  /** Whether no subscriber has joined any room. */
+  idle(): boolean {
+    return this.rooms.size === 0;
+  }
+
   add(subscriber: Subscriber): void {
     const key = this.userKey(subscriber);
     if (key) this.members(this.users, key).add(subscriber);

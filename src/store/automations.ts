@@ -3,13 +3,13 @@
 
 import { Sql } from './database.js';
 import type { OutboxCursor } from './outbox.js';
+import { isoUtc } from './timestamps.js';
 
 export type RunTrigger = 'entity' | 'schedule' | 'manual';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'dead';
 export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'lost';
 
 const CONSUMER = 'automations';
-const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const OPEN = `('queued', 'running')`;
 const LOST = 'the node running this attempt stopped before it finished';
 
@@ -37,44 +37,72 @@ export async function oldestOutboxPosition(db: Sql): Promise<number | undefined>
   return row.position ?? undefined;
 }
 
-/** How a claim names an automation in `exclude`. */
+/** How a claim names an automation in `inFlight`. */
 export const automationKey = (appId: string, functionName: string, automation: string) => `${appId}\u0001${functionName}\u0001${automation}`;
 
 export interface EntityRunInput {
   id: string;
   appId: string;
   position: number;
+  /** `Entity:record id`: one record's runs of one automation go in commit order. */
+  recordKey: string;
+  /** A create is its record's first change: nothing to wait for. */
+  isCreate: boolean;
   functionName: string;
   automation: string;
   functionArgs: Record<string, unknown>;
 }
 
 /**
- * Queues one run per matched change, its body built from the outbox row: Base44's entity payload over the
- * automation's `function_args`. Records (or previous records) over `maxPayloadBytes` of JSON are left out.
+ * Queues one run per matched change (given in commit order), its body built from the outbox row: Base44's entity
+ * payload over the automation's `function_args`. Records (or previous records) over `maxPayloadBytes` of JSON are
+ * left out. Each run names the run it must wait for: the latest still open for the same automation and record.
  */
 export async function insertEntityRuns(tx: Sql, runs: EntityRunInput[], maxPayloadBytes: number): Promise<void> {
   if (runs.length === 0) return;
+  const chainKey = (r: { appId: string; functionName: string; automation: string; recordKey: string }) =>
+    `${automationKey(r.appId, r.functionName, r.automation)}\u0001${r.recordKey}`;
+  const open = await tx.query<{ app_id: string; function_name: string; automation: string; record_key: string; id: string }>(
+    `SELECT DISTINCT ON (r.app_id, r.function_name, r.automation, r.record_key) r.app_id, r.function_name, r.automation, r.record_key, r.id
+     FROM jsonb_to_recordset($1::text::jsonb) AS k(app_id text, function_name text, automation text, record_key text)
+     JOIN homebase.automation_runs r ON r.app_id = k.app_id AND r.function_name = k.function_name AND r.automation = k.automation
+       AND r.record_key = k.record_key AND r.status IN ${OPEN}
+     ORDER BY r.app_id, r.function_name, r.automation, r.record_key, r.position DESC`,
+    [
+      JSON.stringify(
+        runs.filter((r) => !r.isCreate).map((r) => ({ app_id: r.appId, function_name: r.functionName, automation: r.automation, record_key: r.recordKey })),
+      ),
+    ],
+  );
+  const latest = new Map(open.map((row) => [chainKey({ appId: row.app_id, functionName: row.function_name, automation: row.automation, recordKey: row.record_key }), row.id]));
+  const after = runs.map((r) => {
+    const previous = latest.get(chainKey(r));
+    latest.set(chainKey(r), r.id);
+    return previous ?? null;
+  });
   await tx.query(
-    `INSERT INTO homebase.automation_runs (id, app_id, function_name, automation, trigger, position, record_key, body, status)
-     SELECT m.id, o.app_id, m.function_name, m.automation, 'entity', o.position, o.entity || ':' || o.record_id,
+    `INSERT INTO homebase.automation_runs (id, app_id, function_name, automation, trigger, position, record_key, after_run_id, body, status)
+     SELECT m.id, o.app_id, m.function_name, m.automation, 'entity', o.position, m.record_key, m.after_run_id,
        m.args || jsonb_build_object(
          'event', jsonb_build_object('type', o.type, 'entity_name', o.entity, 'entity_id', o.record_id),
          'data', CASE WHEN size.too_large THEN NULL ELSE o.data END,
          'old_data', CASE WHEN size.too_large THEN NULL ELSE o.old_data END,
          'payload_too_large', size.too_large),
        'queued'
-     FROM jsonb_to_recordset($1::text::jsonb) AS m(id text, position bigint, app_id text, function_name text, automation text, args jsonb)
+     FROM jsonb_to_recordset($1::text::jsonb)
+       AS m(id text, position bigint, app_id text, function_name text, automation text, record_key text, after_run_id text, args jsonb)
      JOIN homebase.outbox o ON o.position = m.position AND o.app_id = m.app_id
      CROSS JOIN LATERAL (SELECT octet_length(o.data::text) > $2 OR COALESCE(octet_length(o.old_data::text), 0) > $2 AS too_large) size`,
     [
       JSON.stringify(
-        runs.map((r) => ({
+        runs.map((r, i) => ({
           id: r.id,
           position: r.position,
           app_id: r.appId,
           function_name: r.functionName,
           automation: r.automation,
+          record_key: r.recordKey,
+          after_run_id: after[i],
           args: r.functionArgs,
         })),
       ),
@@ -129,7 +157,7 @@ type StateRow = {
   last_tick: string | null;
   tick_count: number;
 };
-const STATE_COLUMNS = `function_name, name, active_override, schedule_hash, ${ISO('anchor_date')} AS anchor, ${ISO('last_tick')} AS last_tick, tick_count`;
+const STATE_COLUMNS = `function_name, name, active_override, schedule_hash, ${isoUtc('anchor_date')} AS anchor, ${isoUtc('last_tick')} AS last_tick, tick_count`;
 const state = (row: StateRow): AutomationState => ({
   functionName: row.function_name,
   name: row.name,
@@ -206,15 +234,18 @@ export interface ClaimOptions {
   limit: number;
   leaseSeconds: number;
   maxAttempts: number;
-  /** automationKey()s of automations this node will not take more runs of now. */
-  exclude: string[];
+  /** Runs of one automation this node delivers at once at most, so that one busy automation never takes every slot. */
+  perAutomation: number;
+  /** Runs this node is delivering now, by automationKey(). */
+  inFlight: Record<string, number>;
 }
 
 /**
  * Takes up to `limit` due runs for this node: queued ones whose time has come, and running ones whose lease ran
- * out (their node died; that attempt is recorded as lost, and a run out of attempts goes dead instead). A change
- * waits while an earlier change of the same record is still open for the same automation; paused automations'
- * runs wait too, except runs started by hand.
+ * out (their node died; that attempt is recorded as lost, and a run out of attempts goes dead instead). Each
+ * automation's oldest due runs come first, no more of them than it has room for on this node. A change waits while
+ * an earlier change of the same record is still open for the same automation; paused automations' runs wait too,
+ * except runs started by hand.
  */
 export async function claimRuns(db: Sql, options: ClaimOptions): Promise<ClaimedRun[]> {
   const rows = await db.query<{
@@ -226,21 +257,30 @@ export async function claimRuns(db: Sql, options: ClaimOptions): Promise<Claimed
     attempt: number;
     body: Record<string, unknown>;
   }>(
-    `WITH due AS (
-       SELECT r.id, r.status = 'running' AND r.attempt >= $3 AS exhausted
-       FROM homebase.automation_runs r
-       WHERE r.status IN ${OPEN} AND r.due_date <= now()
-         AND NOT (r.app_id || chr(1) || r.function_name || chr(1) || r.automation IN (SELECT jsonb_array_elements_text($4::text::jsonb)))
-         AND (r.record_key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM homebase.automation_runs e
-           WHERE e.app_id = r.app_id AND e.function_name = r.function_name AND e.automation = r.automation
-             AND e.record_key = r.record_key AND e.position < r.position AND e.status IN ${OPEN}))
-         AND (r.trigger = 'manual' OR NOT EXISTS (
-           SELECT 1 FROM homebase.automation_state s
-           WHERE s.app_id = r.app_id AND s.function_name = r.function_name AND s.name = r.automation AND s.active_override = false))
-       ORDER BY r.due_date, r.id
+    `WITH automations AS (
+       SELECT a.app_id, a.function_name, a.automation,
+         $5::int - COALESCE((SELECT busy.value::int FROM jsonb_each_text($6::text::jsonb) busy
+                             WHERE busy.key = a.app_id || chr(1) || a.function_name || chr(1) || a.automation), 0) AS room
+       FROM (SELECT DISTINCT app_id, function_name, automation FROM homebase.automation_runs
+             WHERE status IN ${OPEN} AND due_date <= now()) a
+     ), due AS (
+       SELECT picked.id, picked.exhausted FROM automations a
+       CROSS JOIN LATERAL (
+         SELECT r.id, r.due_date, r.status = 'running' AND r.attempt >= $3 AS exhausted
+         FROM homebase.automation_runs r
+         WHERE r.app_id = a.app_id AND r.function_name = a.function_name AND r.automation = a.automation
+           AND r.status IN ${OPEN} AND r.due_date <= now()
+           AND (r.after_run_id IS NULL OR NOT EXISTS (
+             SELECT 1 FROM homebase.automation_runs previous WHERE previous.id = r.after_run_id AND previous.status IN ${OPEN}))
+           AND (r.trigger = 'manual' OR NOT EXISTS (
+             SELECT 1 FROM homebase.automation_state s
+             WHERE s.app_id = r.app_id AND s.function_name = r.function_name AND s.name = r.automation AND s.active_override = false))
+         ORDER BY r.due_date, r.id
+         LIMIT GREATEST(a.room, 0)
+         FOR UPDATE OF r SKIP LOCKED
+       ) picked
+       ORDER BY picked.due_date, picked.id
        LIMIT $1
-       FOR UPDATE OF r SKIP LOCKED
      ), claimed AS (
        UPDATE homebase.automation_runs r SET
          status = CASE WHEN due.exhausted THEN 'dead' ELSE 'running' END,
@@ -249,17 +289,17 @@ export async function claimRuns(db: Sql, options: ClaimOptions): Promise<Claimed
          started_date = CASE WHEN due.exhausted THEN r.started_date ELSE now() END,
          finished_date = CASE WHEN due.exhausted THEN now() END,
          duration_ms = CASE WHEN due.exhausted THEN r.duration_ms END,
-         error = CASE WHEN due.exhausted THEN $5 ELSE r.error END
+         error = CASE WHEN due.exhausted THEN $4 ELSE r.error END
        FROM due WHERE r.id = due.id
        RETURNING r.id, r.app_id, r.function_name, r.automation, r.trigger, r.attempt, r.body, r.status
      ), lost AS (
-       UPDATE homebase.automation_attempts a SET status = 'lost', finished_date = now(), error = $5
+       UPDATE homebase.automation_attempts a SET status = 'lost', finished_date = now(), error = $4
        FROM claimed c WHERE a.run_id = c.id AND a.status = 'running'
      ), started AS (
        INSERT INTO homebase.automation_attempts (run_id, attempt, status) SELECT id, attempt, 'running' FROM claimed WHERE status = 'running'
      )
      SELECT id, app_id, function_name, automation, trigger, attempt, body FROM claimed WHERE status = 'running'`,
-    [options.limit, options.leaseSeconds, options.maxAttempts, JSON.stringify(options.exclude), LOST],
+    [options.limit, options.leaseSeconds, options.maxAttempts, LOST, options.perAutomation, JSON.stringify(options.inFlight)],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -380,9 +420,9 @@ type RunRow = {
   invocation_id: string | null;
 };
 const RUN_COLUMNS =
-  `id, function_name, automation, trigger, status, attempt, ${ISO('tick')} AS tick, ${ISO('missed_since')} AS missed_since, ` +
-  `body->'event' AS event, ${ISO('created_date')} AS created, ${ISO('due_date')} AS due, ${ISO('started_date')} AS started, ` +
-  `${ISO('finished_date')} AS finished, duration_ms, http_status, error, invocation_id`;
+  `id, function_name, automation, trigger, status, attempt, ${isoUtc('tick')} AS tick, ${isoUtc('missed_since')} AS missed_since, ` +
+  `body->'event' AS event, ${isoUtc('created_date')} AS created, ${isoUtc('due_date')} AS due, ${isoUtc('started_date')} AS started, ` +
+  `${isoUtc('finished_date')} AS finished, duration_ms, http_status, error, invocation_id`;
 const run = (row: RunRow): RunRecord => ({
   id: row.id,
   functionName: row.function_name,
@@ -434,7 +474,7 @@ export async function findRun(db: Sql, appId: string, runId: string): Promise<Ru
     error: string | null;
     invocation_id: string | null;
   }>(
-    `SELECT attempt, status, ${ISO('started_date')} AS started, ${ISO('finished_date')} AS finished, duration_ms, http_status, error, invocation_id
+    `SELECT attempt, status, ${isoUtc('started_date')} AS started, ${isoUtc('finished_date')} AS finished, duration_ms, http_status, error, invocation_id
      FROM homebase.automation_attempts WHERE run_id = $1 ORDER BY attempt`,
     [runId],
   );

@@ -220,6 +220,13 @@ const MIGRATIONS: string[] = [
      invocation_id text,
      PRIMARY KEY (run_id, attempt)
    );`,
+  // Claims take each automation's oldest due runs (src/store/automations.ts claimRuns): one index serves both the
+  // list of automations with due runs and each one's next runs. A record's change names the run it waits for, so a
+  // claim checks one row instead of searching the record's open runs.
+  `ALTER TABLE homebase.automation_runs ADD COLUMN after_run_id text;
+   DROP INDEX homebase.automation_runs_due;
+   CREATE INDEX automation_runs_due_by_automation ON homebase.automation_runs (app_id, function_name, automation, due_date, id)
+     WHERE status IN ('queued', 'running');`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes

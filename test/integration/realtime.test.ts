@@ -150,6 +150,16 @@ describe.each(databases())('on %s, realtime', (kind) => {
       expect(event.data).toMatchObject({ id: big.id, name: big.name, department: '', _oversize: true });
     });
 
+    it('a subscriber is sent no change committed before it joined', async () => {
+      const earlier = (await service().Employee.create({ name: tag('earlier') })) as Rec;
+      const anonymous = watcher();
+      const employees = anonymous.on('Employee');
+      await anonymous.sync();
+      const later = (await service().Employee.create({ name: tag('later') })) as Rec;
+      await employees.forRecord(later.id as string, 1);
+      expect(employees.of(earlier.id as string)).toEqual([]);
+    });
+
     it('after unsubscribe, nothing more arrives', async () => {
       const anonymous = watcher();
       const employees = anonymous.on('Employee');
