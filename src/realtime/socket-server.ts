@@ -75,12 +75,13 @@ export function attachSocketServer(httpServer: HttpServer, apps: AppRegistry, au
    * While no one subscribes, the listener reads only now and then; the first join waits until it has caught up, so
    * it is sent no change committed before it, and then wakes it for changes committed meanwhile.
    */
-  async function join(subscriber: Subscriber, room: string): Promise<void> {
+  async function join(socket: Socket, subscriber: Subscriber, room: string): Promise<void> {
     if (!subscribers.idle()) {
       subscribers.join(subscriber, room);
       return;
     }
     await feed.catchUp();
+    if (!socket.connected) return;
     subscribers.join(subscriber, room);
     feed.wake();
   }
@@ -91,14 +92,16 @@ export function attachSocketServer(httpServer: HttpServer, apps: AppRegistry, au
     // One socket's joins and leaves take effect in the order sent, even when a join waits for the listener.
     let requests = Promise.resolve();
     const inOrder = (request: () => void | Promise<void>) => {
-      requests = requests.then(async () => {
-        if (socket.connected) await request();
-      });
+      requests = requests
+        .then(async () => {
+          if (socket.connected) await request();
+        })
+        .catch((error: Error) => logger.error({ err: { message: error.message } }, 'realtime join or leave failed'));
     };
     // Rooms of another app, unknown entities and anything malformed are ignored: the client simply gets nothing.
     socket.on('join', (room: unknown) => {
       const entity = entityOf(subscriber.app, room);
-      if (entity && subscriber.rooms.size < MAX_ROOMS_PER_SOCKET) inOrder(() => join(subscriber, roomOf(subscriber.app.id, entity)));
+      if (entity && subscriber.rooms.size < MAX_ROOMS_PER_SOCKET) inOrder(() => join(socket, subscriber, roomOf(subscriber.app.id, entity)));
     });
     socket.on('leave', (room: unknown) => {
       if (typeof room === 'string') inOrder(() => subscribers.leave(subscriber, room));

@@ -21,7 +21,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   });
   // Nodes learn of outbox commits from a NOTIFY sent after the commit, one in flight at a time. A NOTIFY inside each
   // writing transaction would serialise all their commits: PostgreSQL holds its notification queue lock across the
-  // commit's WAL flush, which halved write throughput here.
+  // commit's WAL flush, which halved write throughput here. The notice itself need not be durable, so its own commit
+  // does not wait for the disk.
   let announcing = false;
   let announceAgain = false;
   const announce = (): void => {
@@ -31,7 +32,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     }
     announcing = true;
     sql
-      .unsafe('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, ''])
+      .unsafe(`SELECT pg_notify($1, $2), set_config('synchronous_commit', 'off', true)`, [OUTBOX_CHANNEL, ''])
       // A lost announcement only delays delivery until the followers' next poll.
       .catch(() => {})
       .finally(() => {
