@@ -7,7 +7,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import type { AccessUser } from '../src/access/index.js';
 import { callerView } from '../src/http/access-views.js';
@@ -34,25 +33,17 @@ import {
   startHomebase,
   summarizeRuns,
   table,
-  withDatabase,
   withPostgres,
+  benchArgs,
+  DbKind,
+  scratchDatabase,
 } from './support.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
 
 
-const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
-  allowPositionals: false,
-});
-if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
-  console.error(`--db must be pglite or postgres, not ${args.db}`);
-  process.exit(2);
-}
-type DbKind = 'pglite' | 'postgres';
-const QUICK = args.quick === true;
-const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
+const { quick: QUICK, databases: DATABASES } = benchArgs();
 const PROTOCOL = QUICK ? { connections: 32, warmup: 1, runs: 1, duration: 3 } : { connections: 32, warmup: 3, runs: 3, duration: 10 };
 /** Users and rows per user. PGlite is single-threaded WASM inside the server process, so it gets a smaller data set. */
 const SIZES: Record<DbKind, { users: number; perUser: number }> = QUICK
@@ -482,14 +473,8 @@ async function benchPostgres(): Promise<DbReport> {
   }
   const { version } = server;
   report.label = `PostgreSQL ${version} (${new URL(POSTGRES_URL).host}; server pool 8 connections)`;
-  const name = `homebase_access_${process.pid}_${Date.now().toString(36)}`;
-  await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-  const drop = onCleanup(`drop database ${name}`, async () => {
-    await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    console.log(`  dropped database ${name}`);
-  });
+  const { name, url, drop } = await scratchDatabase('homebase_access');
   try {
-    const url = withDatabase(POSTGRES_URL, name);
     console.log(`  database: ${name}`);
     let served: Awaited<ReturnType<typeof benchHomebase>> = undefined;
     try {

@@ -7,7 +7,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { cacheModules } from '../src/functions/index.js';
 import {
   ROOT,
@@ -19,27 +18,17 @@ import {
   onCleanup,
   percentile,
   postgresVersion,
-  POSTGRES_URL,
   runBench,
   serverProblems,
   sleep,
   startHomebase,
   table,
-  withDatabase,
-  withPostgres,
+  benchArgs,
+  DbKind,
+  scratchDatabase,
 } from './support.js';
 
-const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
-  allowPositionals: false,
-});
-if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
-  console.error(`--db must be pglite or postgres, not ${args.db}`);
-  process.exit(2);
-}
-type DbKind = 'pglite' | 'postgres';
-const QUICK = args.quick === true;
-const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
+const { quick: QUICK, databases: DATABASES } = benchArgs();
 const SEQUENTIAL = QUICK ? 50 : 200;
 const BURST = 1000;
 const BURST_BATCH = 100;
@@ -178,14 +167,7 @@ async function onDatabase(kind: DbKind): Promise<Outcome | string> {
   if (kind === 'postgres') {
     const server = await postgresVersion();
     if ('skipped' in server) return server.skipped;
-    const name = `homebase_bench_auto_${process.pid}_${Date.now().toString(36)}`;
-    await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-    onCleanup(`drop database ${name}`, () =>
-      withPostgres(POSTGRES_URL, async (sql) => {
-        await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      }),
-    );
-    databaseUrl = withDatabase(POSTGRES_URL, name);
+    databaseUrl = (await scratchDatabase('homebase_bench_auto')).url;
   }
   const { child, info } = await startHomebase(await benchProject(), databaseUrl, { HOMEBASE_DENO_DIR: DENO_DIR });
   try {

@@ -5,7 +5,6 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { readEntities } from '../src/project/load.js';
 import { SqlParams, compileFilter, compileSort, entityFields, orderBy } from '../src/query/index.js';
@@ -32,8 +31,10 @@ import {
   startHomebase,
   table,
   waitForLine,
-  withDatabase,
   withPostgres,
+  benchArgs,
+  DbKind,
+  scratchDatabase,
 } from './support.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -41,16 +42,7 @@ import {
 
 const EXAMPLE = path.join(ROOT, 'examples', 'karara');
 
-const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
-  allowPositionals: false,
-});
-if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
-  console.error(`--db must be pglite or postgres, not ${args.db}`);
-  process.exit(2);
-}
-const QUICK = args.quick === true;
-const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
+const { quick: QUICK, databases: DATABASES } = benchArgs();
 const CONFIG = QUICK
   ? { warmup: 1, runs: 1, duration: 3, seed: 2_000, rawWarmup: 1, rawDuration: 3 }
   : { warmup: 3, runs: 3, duration: 10, seed: 10_000, rawWarmup: 2, rawDuration: 10 };
@@ -64,7 +56,6 @@ const PARSE_REFERENCE: Record<string, number> = { get: 2_900, filter: 1_700, cou
 const TARGET_FACTOR = 3;
 const GET_VS_RAW_TARGET = 0.5;
 
-type DbKind = 'pglite' | 'postgres';
 const FILTER = { status: 'todo', priority: { $gte: 3 } };
 const COUNT_FILTER = { status: 'todo' };
 /** Print order; they run in RUN_ORDER so the rows `create` adds cannot touch the read workloads. */
@@ -417,14 +408,8 @@ async function benchPostgres(statements: Statements): Promise<DbReport> {
   }
   const { version } = server;
   report.label = `PostgreSQL ${version} (${new URL(POSTGRES_URL).host}; server and raw driver pool ${PG_POOL} connections)`;
-  const name = `homebase_bench_${process.pid}_${Date.now().toString(36)}`;
-  await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-  const drop = onCleanup(`drop database ${name}`, async () => {
-    await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    console.log(`  dropped database ${name}`);
-  });
+  const { name, url, drop } = await scratchDatabase('homebase_bench');
   try {
-    const url = withDatabase(POSTGRES_URL, name);
     console.log(`  database: ${name}`);
     let seeded: { appId: string; ids: string[] } | undefined;
     try {

@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { cacheModules, denoExecutable } from '../src/functions/index.js';
 import { denoEnv, denoRunArgs } from '../src/functions/deno.js';
 import {
@@ -25,13 +24,10 @@ import {
   sleep,
   startHomebase,
   table,
+  benchArgs,
 } from './support.js';
 
-const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, db: { type: 'string' } },
-  allowPositionals: false,
-});
-const QUICK = args.quick === true;
+const { quick: QUICK } = benchArgs();
 const REQUESTS = QUICK ? 300 : 2000;
 const COLD_STARTS = QUICK ? 3 : 10;
 const SDK = 'npm:@base44/sdk@0.8';

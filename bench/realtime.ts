@@ -7,7 +7,6 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { io, Socket } from 'socket.io-client';
 import {
   ServerInfo,
@@ -18,34 +17,18 @@ import {
   onCleanup,
   percentile,
   postgresVersion,
-  POSTGRES_URL,
   runBench,
   serverProblems,
   sleep,
   startHomebase,
   table,
-  withDatabase,
-  withPostgres,
+  benchArgs,
+  scratchDatabase,
 } from './support.js';
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    db: { type: 'string' },
-    sockets: { type: 'string', default: '1000' },
-    rate: { type: 'string', default: '200' },
-  },
-  allowPositionals: false,
-});
-if (args.db !== undefined && args.db !== 'pglite' && args.db !== 'postgres') {
-  console.error(`--db must be pglite or postgres, not ${args.db}`);
-  process.exit(2);
-}
-type DbKind = 'pglite' | 'postgres';
-const QUICK = args.quick === true;
-const DATABASES = (args.db ? [args.db] : ['pglite', 'postgres']) as DbKind[];
-const SOCKETS = Number(args.sockets);
-const WRITES_PER_SECOND = Number(args.rate);
+const { quick: QUICK, databases: DATABASES, flags } = benchArgs({ sockets: '1000', rate: '200' });
+const SOCKETS = Number(flags.sockets);
+const WRITES_PER_SECOND = Number(flags.rate);
 const SECONDS = QUICK ? 5 : 10;
 const TARGET_P99_MS = 50;
 const SOCKET_PATH = '/ws-user-apps/socket.io/';
@@ -304,15 +287,8 @@ async function benchPglite(): Promise<Outcome[]> {
 async function benchPostgres(): Promise<Outcome[] | string> {
   const server = await postgresVersion();
   if ('skipped' in server) return server.skipped;
-  const name = `homebase_bench_rt_${process.pid}_${Date.now().toString(36)}`;
-  await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-  const drop = onCleanup(`drop database ${name}`, () =>
-    withPostgres(POSTGRES_URL, async (sql) => {
-      await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    }),
-  );
+  const { url, drop } = await scratchDatabase('homebase_bench_rt');
   try {
-    const url = withDatabase(POSTGRES_URL, name);
     const project = await benchProject();
     const first = await startNode(project, url, `node A on PostgreSQL ${server.version}`);
     try {

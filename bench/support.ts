@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 
@@ -311,4 +312,39 @@ export async function postgresVersion(): Promise<{ version: string } | { skipped
   } catch (error) {
     return { skipped: `cannot connect to ${POSTGRES_URL}: ${(error as Error).message}` };
   }
+}
+
+/** A fresh database on the benchmark's PostgreSQL server, dropped on exit (or earlier, through `drop`). */
+export async function scratchDatabase(prefix: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
+  await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
+  const drop = onCleanup(`drop database ${name}`, async () => {
+    await withPostgres(POSTGRES_URL, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    console.log(`  dropped database ${name}`);
+  });
+  return { name, url: withDatabase(POSTGRES_URL, name), drop };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Command line
+
+export type DbKind = 'pglite' | 'postgres';
+
+/** The flags every benchmark takes (`--quick`, `--db pglite|postgres`) and its own string flags with their defaults. */
+export function benchArgs<Own extends string>(own: Record<Own, string> = {} as Record<Own, string>): {
+  quick: boolean;
+  databases: DbKind[];
+  flags: Record<Own, string>;
+} {
+  const ownOptions = Object.fromEntries(Object.entries<string>(own).map(([name, value]) => [name, { type: 'string' as const, default: value }]));
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, db: { type: 'string' }, ...ownOptions },
+    allowPositionals: false,
+  });
+  const db = values.db as string | undefined;
+  if (db !== undefined && db !== 'pglite' && db !== 'postgres') {
+    console.error(`--db must be pglite or postgres, not ${db}`);
+    process.exit(2);
+  }
+  return { quick: values.quick === true, databases: db ? [db] : ['pglite', 'postgres'], flags: values as Record<Own, string> };
 }

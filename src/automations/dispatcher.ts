@@ -2,7 +2,7 @@
 // the outbox lives in the database and moves in the transaction that queues the runs: a crash repeats or loses nothing.
 
 import type { Logger } from 'pino';
-import { Database, OutboxEvent, Sql, automationStore, newId, readOutbox } from '../store/index.js';
+import { Database, OutboxEvent, OutboxFollower, Sql, automationStore, newId, readOutbox } from '../store/index.js';
 import type { AutomationCatalog } from './catalog.js';
 
 const BATCH = 500;
@@ -10,11 +10,7 @@ const BATCH = 500;
 export const MAX_PAYLOAD_BYTES = 200 * 1024;
 
 export class Dispatcher {
-  private reading: Promise<void> | undefined;
-  private readAgain = false;
-  private closed = false;
-  private stopFollowing: () => Promise<void> = async () => {};
-  private poll: NodeJS.Timeout | undefined;
+  private readonly follower: OutboxFollower;
 
   constructor(
     private readonly db: Database,
@@ -22,54 +18,40 @@ export class Dispatcher {
     /** The apps this node serves; changes of others are matched too, once their automations are loaded. */
     private readonly appIds: () => string[],
     private readonly logger: Logger,
-    private readonly pollMs: number,
+    pollMs: number,
     /** Called after runs were queued, so this node's worker takes them at once. */
     private readonly onQueued: () => void,
-  ) {}
+  ) {
+    this.follower = new OutboxFollower(db, { pollMs, read: () => this.queueRuns() });
+  }
 
   async start(): Promise<void> {
     await this.warnIfPruned();
-    this.stopFollowing = await this.db.followOutbox(
-      () => this.wake(),
-      () => this.wake(),
-    );
-    this.poll = setInterval(() => this.wake(), this.pollMs);
-    this.poll.unref();
+    await this.follower.start();
   }
 
-  /** Reads now, or once more after the read under way. */
   wake(): void {
-    if (this.closed) return;
-    if (this.reading) {
-      this.readAgain = true;
-      return;
-    }
-    this.reading = this.drain().finally(() => {
-      this.reading = undefined;
-    });
+    this.follower.wake();
   }
 
-  private async drain(): Promise<void> {
+  private async queueRuns(): Promise<void> {
     const appIds = new Set(this.appIds());
-    do {
-      this.readAgain = false;
-      try {
-        let more = true;
-        while (more && !this.closed) {
-          await Promise.all([...appIds].map((appId) => this.catalog.forApp(appId)));
-          const batch = await this.dispatchBatch();
-          if (batch.unknownApps.length > 0) {
-            batch.unknownApps.forEach((appId) => appIds.add(appId));
-            continue;
-          }
-          if (batch.queued > 0) this.onQueued();
-          more = batch.more;
+    try {
+      let more = true;
+      while (more && !this.follower.closed) {
+        await Promise.all([...appIds].map((appId) => this.catalog.forApp(appId)));
+        const batch = await this.dispatchBatch();
+        if (batch.unknownApps.length > 0) {
+          batch.unknownApps.forEach((appId) => appIds.add(appId));
+          continue;
         }
-      } catch (error) {
-        // Nothing moved: the next wake-up (at the latest the poll) reads the same changes again.
-        if (!this.closed) this.logger.error({ err: { message: (error as Error).message } }, 'queuing automation runs failed');
+        if (batch.queued > 0) this.onQueued();
+        more = batch.more;
       }
-    } while (this.readAgain && !this.closed);
+    } catch (error) {
+      // Nothing moved: the next wake-up (at the latest the poll) reads the same changes again.
+      if (!this.follower.closed) this.logger.error({ err: { message: (error as Error).message } }, 'queuing automation runs failed');
+    }
   }
 
   /** One transaction: lock the cursor, read changes after it, queue their runs, move the cursor. */
@@ -127,11 +109,8 @@ export class Dispatcher {
     }
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.poll);
-    await this.stopFollowing().catch(() => {});
-    await this.reading;
+  close(): Promise<void> {
+    return this.follower.close();
   }
 }
 

@@ -61,6 +61,16 @@ function param(request: FastifyRequest, name: string): string | undefined {
   return valueIn(request.method === 'GET' ? request.query : request.body, name);
 }
 
+/** A form field that the auth call itself checks, so an absent one is passed on as empty. */
+function field(request: FastifyRequest, name: string): string {
+  return param(request, name) ?? '';
+}
+
+function fullName(request: FastifyRequest): { full_name?: string } {
+  const name = param(request, 'full_name');
+  return name ? { full_name: name } : {};
+}
+
 /** app_id and from_url: forms carry them as fields, links in the query. */
 function carriedParam(request: FastifyRequest, name: 'app_id' | 'from_url'): string | undefined {
   return valueIn(request.body, name) ?? valueIn(request.query, name);
@@ -118,21 +128,19 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
     return 'refused' in visit ? refusalPage(reply, visit.refused, visit.page) : handler(request, reply, visit);
   };
 
-  /** Runs an auth call; its HttpError re-renders the form with the message and the status it carries. */
-  async function orForm(
-    reply: FastifyReply,
-    visit: Visit,
-    action: () => Promise<FastifyReply>,
-    form: (error: HttpError) => string | Promise<string>,
-  ): Promise<FastifyReply> {
-    try {
-      return await action();
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      if (error.headers) reply.headers(error.headers);
-      return sendPage(reply, error.status, await form(error), visit.target);
-    }
-  }
+  type Submit = (request: FastifyRequest, reply: FastifyReply, visit: Visit) => Promise<FastifyReply>;
+  type Redraw = (request: FastifyRequest, visit: Visit, error: HttpError) => string | Promise<string>;
+  /** A posted form: the auth call's HttpError re-renders the form with the message and the status it carries. */
+  const form = (submit: Submit, redraw: Redraw) =>
+    page(async (request, reply, visit) => {
+      try {
+        return await submit(request, reply, visit);
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        if (error.headers) reply.headers(error.headers);
+        return sendPage(reply, error.status, await redraw(request, visit, error), visit.target);
+      }
+    });
 
   function signIn(request: FastifyRequest, reply: FastifyReply, visit: Visit, token: string): FastifyReply {
     reply.setCookie(sessionCookieName(visit.app), token, {
@@ -189,22 +197,17 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
 
     scope.post(
       '/login',
-      page(async (request, reply, visit) => {
-        const email = param(request, 'email') ?? '';
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const input = { email, password: param(request, 'password') ?? '' };
-            return signIn(request, reply, visit, (await auth.login(visit.app, input, requestMeta(request))).access_token);
-          },
-          (error) =>
-            // An unverified account gets the code form at once, with the reason.
-            error.extra?.reason === 'email_not_verified'
-              ? verifyEmailPage(visit.page, { email, error: error.message })
-              : signInForm(visit, { email, error: error.message }),
-        );
-      }),
+      form(
+        async (request, reply, visit) => {
+          const input = { email: field(request, 'email'), password: field(request, 'password') };
+          return signIn(request, reply, visit, (await auth.login(visit.app, input, requestMeta(request))).access_token);
+        },
+        (request, visit, error) =>
+          // An unverified account gets the code form at once, with the reason.
+          error.extra?.reason === 'email_not_verified'
+            ? verifyEmailPage(visit.page, { email: field(request, 'email'), error: error.message })
+            : signInForm(visit, { email: field(request, 'email'), error: error.message }),
+      ),
     );
 
     scope.get(
@@ -221,53 +224,34 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
 
     scope.post(
       '/signup',
-      page(async (request, reply, visit) => {
-        const email = param(request, 'email') ?? '';
-        const fullName = param(request, 'full_name');
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const input = { email, password: param(request, 'password') ?? '', ...(fullName ? { full_name: fullName } : {}) };
-            const result = await auth.register(visit.app, input, requestMeta(request));
-            if (result.access_token) return signIn(request, reply, visit, result.access_token);
-            return sendPage(reply, 200, verifyEmailPage(visit.page, { email }), visit.target);
-          },
-          (error) => signUpPage(visit.page, { email, fullName, error: error.message }),
-        );
-      }),
+      form(
+        async (request, reply, visit) => {
+          const email = field(request, 'email');
+          const result = await auth.register(visit.app, { email, password: field(request, 'password'), ...fullName(request) }, requestMeta(request));
+          if (result.access_token) return signIn(request, reply, visit, result.access_token);
+          return sendPage(reply, 200, verifyEmailPage(visit.page, { email }), visit.target);
+        },
+        (request, visit, error) => signUpPage(visit.page, { email: field(request, 'email'), fullName: param(request, 'full_name'), error: error.message }),
+      ),
     );
+
+    const verifyEmailForm: Redraw = (request, visit, error) => verifyEmailPage(visit.page, { email: field(request, 'email'), error: error.message });
 
     scope.post(
       '/verify-email',
-      page(async (request, reply, visit) => {
-        const email = param(request, 'email') ?? '';
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const input = { email, otp_code: param(request, 'otp_code') ?? '' };
-            return signIn(request, reply, visit, (await auth.verifyOtp(visit.app, input, requestMeta(request))).access_token);
-          },
-          (error) => verifyEmailPage(visit.page, { email, error: error.message }),
-        );
-      }),
+      form(async (request, reply, visit) => {
+        const input = { email: field(request, 'email'), otp_code: field(request, 'otp_code') };
+        return signIn(request, reply, visit, (await auth.verifyOtp(visit.app, input, requestMeta(request))).access_token);
+      }, verifyEmailForm),
     );
 
     scope.post(
       '/resend-code',
-      page(async (request, reply, visit) => {
-        const email = param(request, 'email') ?? '';
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const { message } = await auth.resendOtp(visit.app, { email }, requestMeta(request));
-            return sendPage(reply, 200, verifyEmailPage(visit.page, { email, notice: message }), visit.target);
-          },
-          (error) => verifyEmailPage(visit.page, { email, error: error.message }),
-        );
-      }),
+      form(async (request, reply, visit) => {
+        const email = field(request, 'email');
+        const { message } = await auth.resendOtp(visit.app, { email }, requestMeta(request));
+        return sendPage(reply, 200, verifyEmailPage(visit.page, { email, notice: message }), visit.target);
+      }, verifyEmailForm),
     );
 
     scope.get(
@@ -277,19 +261,14 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
 
     scope.post(
       '/forgot-password',
-      page(async (request, reply, visit) => {
-        const email = param(request, 'email') ?? '';
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const { message } = await auth.requestPasswordReset(visit.app, { email }, requestMeta(request));
-            const content = { title: 'Check your email', message, link: { path: '/login', label: 'Back to sign in' } };
-            return sendPage(reply, 200, messagePage(visit.page, content));
-          },
-          (error) => forgotPasswordPage(visit.page, { email, error: error.message }),
-        );
-      }),
+      form(
+        async (request, reply, visit) => {
+          const { message } = await auth.requestPasswordReset(visit.app, { email: field(request, 'email') }, requestMeta(request));
+          const content = { title: 'Check your email', message, link: { path: '/login', label: 'Back to sign in' } };
+          return sendPage(reply, 200, messagePage(visit.page, content));
+        },
+        (request, visit, error) => forgotPasswordPage(visit.page, { email: field(request, 'email'), error: error.message }),
+      ),
     );
 
     scope.get(
@@ -303,65 +282,49 @@ export async function pageRoutes(server: FastifyInstance, services: Services): P
 
     scope.post(
       '/reset-password',
-      page(async (request, reply, visit) => {
-        const token = param(request, 'token') ?? '';
-        const newPassword = param(request, 'new_password') ?? '';
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            if (newPassword !== (param(request, 'confirm_password') ?? '')) {
-              throw new HttpError(400, 'bad_request', 'The two passwords do not match.');
-            }
-            const { message } = await auth.resetPassword(visit.app, { reset_token: token, new_password: newPassword }, requestMeta(request));
-            const content = { title: 'Password changed', message, link: { path: '/login', label: 'Sign in' } };
-            return sendPage(reply, 200, messagePage(visit.page, content));
-          },
-          (error) => resetPasswordPage(visit.page, { token, error: error.message }),
-        );
-      }),
+      form(
+        async (request, reply, visit) => {
+          const newPassword = field(request, 'new_password');
+          if (newPassword !== field(request, 'confirm_password')) throw new HttpError(400, 'bad_request', 'The two passwords do not match.');
+          const input = { reset_token: field(request, 'token'), new_password: newPassword };
+          const { message } = await auth.resetPassword(visit.app, input, requestMeta(request));
+          const content = { title: 'Password changed', message, link: { path: '/login', label: 'Sign in' } };
+          return sendPage(reply, 200, messagePage(visit.page, content));
+        },
+        (request, visit, error) => resetPasswordPage(visit.page, { token: field(request, 'token'), error: error.message }),
+      ),
     );
+
+    const invitationMessage = (visit: Visit, error: HttpError) => messagePage(visit.page, { title: 'Invitation', message: error.message, isError: true });
 
     scope.get(
       '/accept-invite',
-      page(async (request, reply, visit) => {
-        const token = param(request, 'token') ?? '';
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const { email } = await auth.invitation(visit.app, token);
-            return sendPage(reply, 200, acceptInvitePage(visit.page, { token, email }), visit.target);
-          },
-          (error) => messagePage(visit.page, { title: 'Invitation', message: error.message, isError: true }),
-        );
-      }),
+      form(async (request, reply, visit) => {
+        const token = field(request, 'token');
+        const { email } = await auth.invitation(visit.app, token);
+        return sendPage(reply, 200, acceptInvitePage(visit.page, { token, email }), visit.target);
+      }, (_request, visit, error) => invitationMessage(visit, error)),
     );
 
     scope.post(
       '/accept-invite',
-      page(async (request, reply, visit) => {
-        const token = param(request, 'token') ?? '';
-        const fullName = param(request, 'full_name');
-        return orForm(
-          reply,
-          visit,
-          async () => {
-            const input = { token, password: param(request, 'password') ?? '', ...(fullName ? { full_name: fullName } : {}) };
-            return signIn(request, reply, visit, (await auth.acceptInvite(visit.app, input, requestMeta(request))).access_token);
-          },
-          async (error) => {
-            // A refused password keeps the invitation; a used or expired one leaves nothing to fill in.
-            const invited = await auth.invitation(visit.app, token).catch((lookup: unknown) => {
-              if (lookup instanceof HttpError) return undefined;
-              throw lookup;
-            });
-            return invited
-              ? acceptInvitePage(visit.page, { token, email: invited.email, fullName, error: error.message })
-              : messagePage(visit.page, { title: 'Invitation', message: error.message, isError: true });
-          },
-        );
-      }),
+      form(
+        async (request, reply, visit) => {
+          const input = { token: field(request, 'token'), password: field(request, 'password'), ...fullName(request) };
+          return signIn(request, reply, visit, (await auth.acceptInvite(visit.app, input, requestMeta(request))).access_token);
+        },
+        async (request, visit, error) => {
+          // A refused password keeps the invitation; a used or expired one leaves nothing to fill in.
+          const token = field(request, 'token');
+          const invited = await auth.invitation(visit.app, token).catch((lookup: unknown) => {
+            if (lookup instanceof HttpError) return undefined;
+            throw lookup;
+          });
+          return invited
+            ? acceptInvitePage(visit.page, { token, email: invited.email, fullName: param(request, 'full_name'), error: error.message })
+            : invitationMessage(visit, error);
+        },
+      ),
     );
 
     // The SDK's `auth.logout()` navigates here without an app id: every app session this browser holds ends.
