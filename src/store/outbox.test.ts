@@ -90,12 +90,31 @@ describe.skipIf(!databases().includes('postgres'))('on postgres, reading the out
     expect(second.more).toBe(false);
   });
 
-  it('pruning drops changes older than the retention only', async () => {
+  const ageAllBut = (recordId: string) =>
+    db.query(`UPDATE homebase.outbox SET created_date = now() - interval '2 hours' WHERE record_id <> $1`, [recordId]);
+  const moveAutomationCursor = (last: string, pending: Record<string, string> = {}) =>
+    db.query(`UPDATE homebase.automation_cursor SET last_position = (${last}), pending = $1::text::jsonb`, [JSON.stringify(pending)]);
+  const left = async () => (await db.query<{ record_id: string }>('SELECT record_id FROM homebase.outbox ORDER BY position')).map((r) => r.record_id);
+
+  it('pruning drops changes older than the retention only, once automations have queued them', async () => {
     await change(db, 'old');
     await change(db, 'recent');
-    await db.query(`UPDATE homebase.outbox SET created_date = now() - interval '2 hours' WHERE record_id <> 'recent'`);
+    await ageAllBut('recent');
+    await moveAutomationCursor('SELECT max(position) FROM homebase.outbox');
     expect(await pruneOutbox(db, 3600)).toBeGreaterThan(0);
-    const left = await db.query<{ record_id: string }>('SELECT record_id FROM homebase.outbox');
-    expect(left.map((r) => r.record_id)).toEqual(['recent']);
+    expect(await left()).toEqual(['recent']);
+  });
+
+  it('pruning keeps old changes the automations have not queued yet, and those still pending below their cursor', async () => {
+    await db.query('DELETE FROM homebase.outbox');
+    for (const id of ['done', 'pending', 'done-too', 'unread']) await change(db, id);
+    await ageAllBut('');
+    const [pending] = await db.query<{ position: string }>(`SELECT position::text FROM homebase.outbox WHERE record_id = 'pending'`);
+    await moveAutomationCursor(`SELECT position FROM homebase.outbox WHERE record_id = 'done-too'`, { [pending.position]: '1' });
+    expect(await pruneOutbox(db, 3600)).toBe(1);
+    expect(await left()).toEqual(['pending', 'done-too', 'unread']);
+    await moveAutomationCursor(`SELECT position FROM homebase.outbox WHERE record_id = 'done-too'`);
+    expect(await pruneOutbox(db, 3600)).toBe(2);
+    expect(await left()).toEqual(['unread']);
   });
 });

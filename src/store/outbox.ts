@@ -107,12 +107,20 @@ export async function readOutbox(db: Sql, cursor: OutboxCursor, limit: number): 
  * recent row, so it needs no index on dates and never removes a change younger than the retention.
  */
 export async function pruneOutbox(db: Sql, retentionSeconds: number): Promise<number> {
+  // Changes the automations have not queued runs for yet stay, however old: an automation never misses a commit.
   const [row] = await db.query<{ pruned: number }>(
-    `WITH cutoff AS (
+    `WITH expired AS (
        SELECT COALESCE(
          (SELECT position FROM homebase.outbox WHERE created_date >= now() - make_interval(secs => $1::int) ORDER BY position LIMIT 1),
          (SELECT max(position) + 1 FROM homebase.outbox)) AS position
-     ), pruned AS (DELETE FROM homebase.outbox WHERE position < (SELECT position FROM cutoff) RETURNING 1)
+     ), unqueued AS (
+       SELECT LEAST(last_position + 1, (SELECT min(key::bigint) FROM jsonb_object_keys(pending) AS key)) AS position
+       FROM homebase.automation_cursor
+     ), pruned AS (
+       DELETE FROM homebase.outbox
+       WHERE position < (SELECT position FROM expired) AND position < COALESCE((SELECT min(position) FROM unqueued), 'Infinity'::float8)
+       RETURNING 1
+     )
      SELECT count(*)::int AS pruned FROM pruned`,
     [retentionSeconds],
   );
