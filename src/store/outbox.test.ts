@@ -92,15 +92,19 @@ describe.skipIf(!databases().includes('postgres'))('on postgres, reading the out
 
   const ageAllBut = (recordId: string) =>
     db.query(`UPDATE homebase.outbox SET created_date = now() - interval '2 hours' WHERE record_id <> $1`, [recordId]);
-  const moveAutomationCursor = (last: string, pending: Record<string, string> = {}) =>
-    db.query(`UPDATE homebase.automation_cursor SET last_position = (${last}), pending = $1::text::jsonb`, [JSON.stringify(pending)]);
+  /** Puts the automations' cursor at a change, with changes below it still pending. */
+  const moveAutomationCursor = (recordId: string, pending: Record<string, string> = {}) =>
+    db.query(
+      `UPDATE homebase.automation_cursor SET last_position = (SELECT position FROM homebase.outbox WHERE record_id = $1), pending = $2::text::jsonb`,
+      [recordId, JSON.stringify(pending)],
+    );
   const left = async () => (await db.query<{ record_id: string }>('SELECT record_id FROM homebase.outbox ORDER BY position')).map((r) => r.record_id);
 
   it('pruning drops changes older than the retention only, once automations have queued them', async () => {
     await change(db, 'old');
     await change(db, 'recent');
     await ageAllBut('recent');
-    await moveAutomationCursor('SELECT max(position) FROM homebase.outbox');
+    await moveAutomationCursor('recent');
     expect(await pruneOutbox(db, 3600)).toBeGreaterThan(0);
     expect(await left()).toEqual(['recent']);
   });
@@ -110,10 +114,10 @@ describe.skipIf(!databases().includes('postgres'))('on postgres, reading the out
     for (const id of ['done', 'pending', 'done-too', 'unread']) await change(db, id);
     await ageAllBut('');
     const [pending] = await db.query<{ position: string }>(`SELECT position::text FROM homebase.outbox WHERE record_id = 'pending'`);
-    await moveAutomationCursor(`SELECT position FROM homebase.outbox WHERE record_id = 'done-too'`, { [pending.position]: '1' });
+    await moveAutomationCursor('done-too', { [pending.position]: '1' });
     expect(await pruneOutbox(db, 3600)).toBe(1);
     expect(await left()).toEqual(['pending', 'done-too', 'unread']);
-    await moveAutomationCursor(`SELECT position FROM homebase.outbox WHERE record_id = 'done-too'`);
+    await moveAutomationCursor('done-too');
     expect(await pruneOutbox(db, 3600)).toBe(2);
     expect(await left()).toEqual(['unread']);
   });
