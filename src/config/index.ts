@@ -23,6 +23,10 @@ export const devConfigSchema = z.object({
   serviceTokenSeconds: z.number().int().positive().default(365 * DAY),
   maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
   maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /** Sites uploaded through the management API (`deploy-dist`): the tarball, and what it may unpack to. */
+  siteLimits: z
+    .object({ maxArchiveBytes: z.number().int().positive(), maxUnpackedBytes: z.number().int().positive(), maxFiles: z.number().int().positive() })
+    .default({ maxArchiveBytes: 100 * 1024 * 1024, maxUnpackedBytes: 500 * 1024 * 1024, maxFiles: 10_000 }),
   /** Server-wide sign-up defaults; each app's `auth` settings in base44/config.jsonc override them. */
   signup: z.enum(['open', 'invite_only', 'closed']).default('open'),
   emailVerification: z.boolean().default(true),

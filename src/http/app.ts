@@ -18,7 +18,7 @@ import { functionRoutes } from './routes/functions.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { pageRoutes } from './routes/pages.js';
 import { secretRoutes } from './routes/secrets.js';
-import { siteRoutes } from './routes/site.js';
+import { SiteRoot, siteDeployRoutes, siteRoutes } from './routes/site.js';
 import type { Services } from './services.js';
 
 const MAX_URL_BYTES = 1024 * 1024;
@@ -27,8 +27,10 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
   maxFileBytes: number;
-  /** A built site to serve on the same origin (the app's `dist/`). */
-  siteDir?: string;
+  /** Where the built site to serve on the same origin is, per request (an upload, or the app's `dist/`). */
+  siteRoot?: SiteRoot;
+  /** The largest site tarball the management API accepts. */
+  maxSiteArchiveBytes?: number;
 }
 
 export async function buildHttpApp(services: Services, options: HttpOptions): Promise<FastifyInstance> {
@@ -70,6 +72,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   functionAdminRoutes(server, services);
   automationRoutes(server, services);
   secretRoutes(server, services);
-  if (options.siteDir) await siteRoutes(server, options.siteDir);
+  siteDeployRoutes(server, services, options.maxSiteArchiveBytes ?? options.maxFileBytes);
+  if (options.siteRoot) await siteRoutes(server, options.siteRoot);
   return server;
 }

@@ -7,6 +7,7 @@ import type { FunctionsService } from '../functions/index.js';
 import type { DevMailbox, Mailer } from '../mail/index.js';
 import type { AppIntegrations, CoreIntegrations } from '../integrations/index.js';
 import type { AppEventLog, EntityRepository } from '../store/index.js';
+import type { SiteDeployments } from '../site/index.js';
 import type { AppRegistry } from '../tenancy/index.js';
 
 export interface Services {
@@ -29,4 +30,6 @@ export interface Services {
   functions?: FunctionsService;
   /** Automations (list, pause, resume, run now, run history); without it those routes are not served. */
   automations?: AutomationService;
+  /** Sites uploaded through the management API; without it the upload route is not served. */
+  sites?: SiteDeployments;
 }

@@ -16,6 +16,7 @@ import { AppIntegrations, CoreIntegrations, registerAiIntegrations, registerFile
 import { DevMailbox, createSmtpMailer } from '../mail/index.js';
 import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
 import { startRealtime } from '../realtime/index.js';
+import { SiteDeployments } from '../site/index.js';
 import { AppEventLog, Database, EntityRepository, SecretBox, deriveSealingKey, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
 import { AppRegistry, AppRuntime } from '../tenancy/index.js';
 
@@ -128,9 +129,13 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
     const appEvents = new AppEventLog(db);
     const appIntegrations = new AppIntegrations(db, new SecretBox(deriveSealingKey(secret, 'integration-credentials-v1')), config.integrations, logger);
     const siteDir = builtSite(config.siteDir, project.site.outputDirectory);
+    const { maxArchiveBytes, ...unpackLimits } = config.siteLimits;
+    const sites = new SiteDeployments(path.join(dataDir, 'sites'), unpackLimits);
+    // `--site DIR` wins; else the last site uploaded through the management API; else the project's built output.
+    const siteRoot = async () => (config.siteDir ? siteDir : ((await sites.liveDir(app.id)) ?? siteDir));
     const http = await buildHttpApp(
-      { apps, tokens, authenticator, auth, records, users, integrations, appIntegrations, files, appEvents, mailer, devMailbox, functions, automations },
-      { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteDir },
+      { apps, tokens, authenticator, auth, records, users, integrations, appIntegrations, files, appEvents, mailer, devMailbox, functions, automations, sites },
+      { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteRoot, maxSiteArchiveBytes: maxArchiveBytes },
     );
     await http.listen({ port: config.port, host: config.host });
     const realtime = await startRealtime({
