@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { badRequest, notFound } from '../errors.js';
-import { Database, Deployment, DeploymentSource, DeploymentState, DeploymentSummary, functionStore, newId } from '../store/index.js';
+import { Database, Deployment, DeploymentSource, DeploymentState, DeploymentSummary, functionStore, isId, newId } from '../store/index.js';
 
 export const DEPLOYMENT_STATES = [
   'dummy',
@@ -73,6 +73,7 @@ export interface DeployResult {
 export class DeploymentService {
   private readonly live = new Map<string, Promise<Map<string, Deployment>>>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly byId = new Map<string, Deployment>();
 
   constructor(
     private readonly db: Database,
@@ -93,15 +94,30 @@ export class DeploymentService {
     return live;
   }
 
-  /** The function a request path (`orders/process/sub/path`) reaches: the longest known name that prefixes it. */
-  async resolve(appId: string, requestPath: string): Promise<Deployment | undefined> {
+  /**
+   * The function a request path (`orders/process/sub/path`) reaches: the longest known name that prefixes it, in its
+   * live deployment, or in the deployment `version` names when that is one of the same function's (Base44's
+   * `Base44-Functions-Version`, which selects a draft); any other version leaves the live one.
+   */
+  async resolve(appId: string, requestPath: string, version?: string): Promise<Deployment | undefined> {
     const live = await this.liveByName(appId);
     const segments = requestPath.split('/').filter(Boolean);
     for (let length = segments.length; length > 0; length--) {
       const found = live.get(segments.slice(0, length).join('/'));
-      if (found) return found;
+      if (found) return version && version !== found.id && isId(version) ? ((await this.sibling(appId, found, version)) ?? found) : found;
     }
     return undefined;
+  }
+
+  /** Another deployment of the same function; deployments never change, so the ones found are kept. */
+  private async sibling(appId: string, live: Deployment, id: string): Promise<Deployment | undefined> {
+    const key = `${appId}/${id}`;
+    let found = this.byId.get(key);
+    if (!found) {
+      found = await functionStore.findDeployment(this.db, appId, id);
+      if (found) this.byId.set(key, found);
+    }
+    return found?.name === live.name ? found : undefined;
   }
 
   /** Stores a new deployment and makes it live, unless the live one has the same content. */

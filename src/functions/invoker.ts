@@ -87,7 +87,8 @@ export class FunctionInvoker {
 
   /** Runs the function that `functionPath` (`name` or `name/sub/path`) reaches. */
   async invoke(appId: string, functionPath: string, request: FunctionRequest): Promise<FunctionResponse> {
-    const deployment = await this.deployments.resolve(appId, functionPath);
+    const version = request.headers['base44-functions-version'];
+    const deployment = await this.deployments.resolve(appId, functionPath, typeof version === 'string' ? version : undefined);
     if (!deployment) throw notFound(`Function ${functionPath.split('/')[0].slice(0, 100)} not found`);
     const declaredLength = Number(request.headers['content-length'] ?? 0);
     if (declaredLength > this.options.maxBodyBytes) throw payloadTooLarge(`The request body is over ${this.options.maxBodyBytes} bytes`);
@@ -124,7 +125,6 @@ export class FunctionInvoker {
     headers['base44-app-id'] = appId;
     headers['base44-api-url'] = this.options.apiUrl();
     headers['base44-service-authorization'] = `Bearer ${serviceToken}`;
-    const version = request.headers['base44-functions-version'];
     if (typeof version === 'string' && version) headers['base44-functions-version'] = version;
     headers[INVOCATION_HEADER] = invocationId;
     headers[ORIGIN_HEADER] = request.origin;

@@ -4,6 +4,7 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createClient } from '@base44/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliContext, functionsCommand, secretsCommand } from '../../src/cli/functions.js';
 import { main } from '../../src/cli/main.js';
@@ -76,6 +77,23 @@ describe.each(databases())('on %s, managing backend functions', (kind) => {
       { id: latest.id, live: false, state: 'reverted' },
       { id: first.id, live: true, state: 'release' },
     ]);
+  });
+
+  it('runs the deployment Base44-Functions-Version names (a draft), and the live one for any other version', async () => {
+    // After the rollback above, the newest deployment ("two") is no longer live.
+    const [newest] = await history('greet');
+    const live = (await call('greet')).body;
+    const client = (functionsVersion: string) =>
+      createClient({ serverUrl: server.url, appId: server.appId, token: userToken, functionsVersion, analytics: { enabled: false } } as Parameters<typeof createClient>[0]);
+    const [{ data: draft }, { data: other }, { data: unknown }] = await Promise.all([
+      client(newest.id as string).functions.invoke('greet', {}),
+      client((await history('echo'))[0].id as string).functions.invoke('greet', {}),
+      client('preview-1234').functions.invoke('greet', {}),
+    ]);
+    expect(draft).toEqual({ version: 'two' });
+    expect(live).toEqual({ version: 'one' });
+    expect([other, unknown]).toEqual([live, live]);
+    expect((await history('greet')).find((d) => d.live)?.id).not.toBe(newest.id);
   });
 
   it('tracks a state per deployment (seed 003) and refuses unknown states', async () => {
