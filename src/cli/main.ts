@@ -48,6 +48,21 @@ function modelAliases(text: string | undefined): Record<string, string> | undefi
   }
 }
 
+/** AUTH_LIMIT_PER_IP / AUTH_LIMIT_PER_EMAIL: `attempts/seconds`, e.g. `30/60`. */
+function attemptLimit(name: string, text: string | undefined): { attempts: number; windowSeconds: number } | undefined {
+  if (!text) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new UsageError(`${name} must be attempts/seconds, e.g. 30/60`);
+  return { attempts: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
+/** A positive whole number from the environment, or undefined when unset. */
+function wholeNumber(name: string, text: string | undefined, min = 1): number | undefined {
+  if (!text) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError(`${name} must be a whole number of at least ${min}`);
+  return Number(text);
+}
+
 async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -70,6 +85,14 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM || undefined,
     sendEmailLimit: env.SEND_EMAIL_PER_HOUR ? { attempts: Number(env.SEND_EMAIL_PER_HOUR), windowSeconds: 3600 } : undefined,
+    authLimits: {
+      perIp: attemptLimit('AUTH_LIMIT_PER_IP', env.AUTH_LIMIT_PER_IP),
+      perEmail: attemptLimit('AUTH_LIMIT_PER_EMAIL', env.AUTH_LIMIT_PER_EMAIL),
+    },
+    automations: {
+      maxAttempts: wholeNumber('AUTOMATION_MAX_ATTEMPTS', env.AUTOMATION_MAX_ATTEMPTS),
+      concurrency: wholeNumber('AUTOMATION_CONCURRENCY', env.AUTOMATION_CONCURRENCY, 0),
+    },
     files: filesConfigFromEnv(env),
     // Deno's own DENO_CERT, else the CA file Node is told to trust: functions download and call out through it.
     functions: { denoDir: env.HOMEBASE_DENO_DIR || undefined, caCertFile: env.DENO_CERT || env.NODE_EXTRA_CA_CERTS || undefined },

@@ -31,8 +31,11 @@ export const devConfigSchema = z.object({
   signup: z.enum(['open', 'invite_only', 'closed']).default('open'),
   emailVerification: z.boolean().default(true),
   authLimits: z
-    .object({ perIp: attemptLimit, perEmail: attemptLimit })
-    .default({ perIp: { attempts: 30, windowSeconds: 60 }, perEmail: { attempts: 10, windowSeconds: 600 } }),
+    .object({
+      perIp: attemptLimit.default({ attempts: 30, windowSeconds: 60 }),
+      perEmail: attemptLimit.default({ attempts: 10, windowSeconds: 600 }),
+    })
+    .prefault({}),
   /** How long a node trusts a session it checked; revocation reaches other nodes within this time. */
   sessionCheckSeconds: z.number().positive().default(5),
   // Measured on 2 cores: a few connections with pipelined queries beat many (fewer socket writes per query).

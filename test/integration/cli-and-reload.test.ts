@@ -220,6 +220,25 @@ describe('on pglite, the homebase command line', () => {
     }
   });
 
+  it('homebase dev refuses malformed limits from the environment with a usage error, before starting', async () => {
+    const elsewhere = await projectCopy();
+    for (const [name, value, message] of [
+      ['AUTH_LIMIT_PER_IP', 'lots', /AUTH_LIMIT_PER_IP must be attempts\/seconds/],
+      ['AUTH_LIMIT_PER_EMAIL', '0/60', /AUTH_LIMIT_PER_EMAIL must be attempts\/seconds/],
+      ['AUTOMATION_MAX_ATTEMPTS', '-1', /AUTOMATION_MAX_ATTEMPTS must be a whole number/],
+    ] as const) {
+      const error = (await run(process.execPath, [BIN, 'dev', elsewhere, '--port', '0', '--database-url', 'memory://', '--no-site-command'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, LOG_LEVEL: 'warn', [name]: value },
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code?: number; stderr?: string }) => e,
+      )) as { code?: number; stderr?: string };
+      expect({ code: error.code, stderr: error.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(message) });
+    }
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
   it('homebase users create makes a user who can sign in with the SDK', async () => {
     await homebase('users', 'create', 'a@b.co', '--password', 'long enough pw', '--role', 'admin', '--dir', dir);
     const client = createClient({ serverUrl: url(), appId, analytics: { enabled: false } } as Parameters<typeof createClient>[0]);
