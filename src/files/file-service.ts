@@ -7,11 +7,12 @@ import { badRequest, forbidden, notFound } from '../errors.js';
 import { type FileRecord, type FileVisibility, type Sql, type UsageTotals, fileRecords } from '../store/index.js';
 import type { AppRuntime } from '../tenancy/index.js';
 import { displayName } from './disposition.js';
+import { type FileBytes, byteCount, streamOf } from './file-bytes.js';
 import type { ByteRange, FileStore, StoredObject } from './file-store.js';
 import { sniffContentType } from './sniff.js';
 
 export interface NewFile {
-  data: Buffer;
+  data: FileBytes;
   /** The client's name; kept for Content-Disposition only. */
   fileName?: string;
   /** The client's declared type; a hint for plain text only, the bytes decide. */
@@ -137,18 +138,19 @@ export class FileService {
   }
 
   private async save(app: AppRuntime, file: NewFile, visibility: FileVisibility, uploader?: Uploader): Promise<FileRecord> {
-    if (file.data.length === 0) throw badRequest('The file is empty');
+    const size = byteCount(file.data);
+    if (size === 0) throw badRequest('The file is empty');
     const { contentType, extension } = await sniffContentType(file.data, file.contentType, file.fileName);
     const key = `${randomBytes(16).toString('hex')}.${extension}`;
     const storageKey = `${app.id}/${key}`;
-    await this.store.put(storageKey, file.data, { contentType, size: file.data.length });
+    await this.store.put(storageKey, streamOf(file.data), { contentType, size });
     try {
       return await fileRecords.insertFile(this.db, {
         appId: app.id,
         key,
         visibility,
         contentType,
-        size: file.data.length,
+        size,
         originalName: displayName(file.fileName, extension),
         createdBy: uploader?.email ?? null,
         createdById: uploader?.userId ?? null,

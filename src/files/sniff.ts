@@ -1,7 +1,8 @@
 // The type of an upload, read from its bytes: file-type knows the binary formats (including xlsx and docx inside
 // zips); text is classified here, looking for the markup browsers would run. The client's declared type is a hint only.
 
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
+import { FileBytes, headOf, wholeOf } from './file-bytes.js';
 
 export interface SniffedType {
   contentType: string;
@@ -35,39 +36,40 @@ function isText(sample: Buffer): boolean {
   }
 }
 
-function isJson(data: Buffer): boolean {
+async function isJson(bytes: FileBytes): Promise<boolean> {
   try {
-    JSON.parse(data.toString('utf8'));
+    JSON.parse((await wholeOf(bytes)).toString('utf8'));
     return true;
   } catch {
     return false;
   }
 }
 
-function classifyText(data: Buffer, sample: string, declared: string, fileName: string): SniffedType {
+async function classifyText(bytes: FileBytes, sample: string, declared: string, fileName: string): Promise<SniffedType> {
   const start = sample.replace(/^\uFEFF/, '').trimStart();
   if (HTML_START.test(start)) return { contentType: 'text/html; charset=utf-8', extension: 'html' };
   if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i.test(start)) {
     return { contentType: 'image/svg+xml', extension: 'svg' };
   }
   if (start.startsWith('<?xml')) return { contentType: 'application/xml', extension: 'xml' };
-  if (/^[[{]/.test(start) && isJson(data)) return { contentType: 'application/json', extension: 'json' };
+  // Only text that looks like JSON is read whole, to be sure it parses.
+  if (/^[[{]/.test(start) && (await isJson(bytes))) return { contentType: 'application/json', extension: 'json' };
   const declaredType = declared.split(';')[0].trim().toLowerCase();
   const nameType = EXTENSION_TYPES[/\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase() ?? ''];
   const type = declaredType in PASSIVE_TEXT ? declaredType : (nameType ?? 'text/plain');
   return { contentType: `${type}; charset=utf-8`, extension: PASSIVE_TEXT[type] };
 }
 
-export async function sniffContentType(data: Buffer, declared = '', fileName = ''): Promise<SniffedType> {
-  const detected = await fileTypeFromBuffer(data);
+export async function sniffContentType(bytes: FileBytes, declared = '', fileName = ''): Promise<SniffedType> {
+  const detected = Buffer.isBuffer(bytes) ? await fileTypeFromBuffer(bytes) : await fileTypeFromFile(bytes.path);
   // file-type calls any `<?xml` document XML, SVG included; text is told apart below.
   if (detected && detected.mime !== 'application/xml') {
     // Keys take one plain extension (`tar.gz` → `gz`, `Z` → `z`).
     return { contentType: detected.mime, extension: detected.ext.split('.').pop()!.toLowerCase() };
   }
-  const sample = data.subarray(0, SAMPLE_BYTES);
+  const sample = await headOf(bytes, SAMPLE_BYTES);
   if (!isText(sample)) return OCTET_STREAM;
-  return classifyText(data, sample.toString('utf8'), declared, fileName);
+  return classifyText(bytes, sample.toString('utf8'), declared, fileName);
 }
 
 /** Types a browser shows without running anything in them; everything else is served as a download. */

@@ -65,7 +65,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   await pageRoutes(server, services);
   if (services.devMailbox) devMailRoutes(server, services.devMailbox);
   functionRoutes(server, services);
-  integrationRoutes(server, services);
+  integrationRoutes(server, services, options.maxFileBytes);
   connectorRoutes(server, services);
   fileRoutes(server, services);
   appEventRoutes(server, services);

@@ -3,6 +3,7 @@
 
 import { notFound } from '../errors.js';
 import type { Principal } from '../auth/index.js';
+import type { SpooledFile } from '../files/index.js';
 import type { AppRuntime } from '../tenancy/index.js';
 
 export interface UploadedFile {
@@ -11,7 +12,8 @@ export interface UploadedFile {
   fileName: string;
   /** The type the client declared; handlers sniff the content rather than trust it. */
   contentType: string;
-  data: Buffer;
+  /** Spooled to a temporary file that lives as long as the call. */
+  data: SpooledFile;
 }
 
 export interface CoreCall {

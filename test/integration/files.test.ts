@@ -3,7 +3,8 @@
 // and both databases: sniffed types, safe names, signed links that expire and cannot be forged, limits.
 
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCoded, failure, type Rec } from '../support/sdk.js';
@@ -216,14 +217,23 @@ describe.each(databases())('on %s', (kind) => {
     let token: string;
     let core: Record<string, (params: Rec) => Promise<Rec>>;
 
+    // Uploads are spooled under the temp folder while their call runs; this file's process gets its own.
+    let spool: string;
+    const previousTmp = process.env.TMPDIR;
+
     beforeAll(async () => {
       server = await startTestServer(kind);
       ({ token } = await server.signUp('limits@example.com'));
       core = server.client(token).integrations.Core as unknown as typeof core;
+      spool = await mkdtemp(path.join(tmpdir(), 'homebase-spool-test-'));
+      process.env.TMPDIR = spool;
     });
 
     afterAll(async () => {
+      if (previousTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previousTmp;
       await server?.close();
+      await rm(spool, { recursive: true, force: true });
     });
 
     const upload = (form: FormData, authorization = `Bearer ${token}`) =>
@@ -256,6 +266,16 @@ describe.each(databases())('on %s', (kind) => {
         expect(((await response.json()) as Rec).code).toBe('bad_request');
       }
       expectCoded(await failure(core.UploadFile({ file: 'not a file' })), [400], ['bad_request']);
+    });
+
+    it('spools uploads to disk only while their call runs, whether it succeeds or is refused', async () => {
+      const big = new FormData();
+      big.append('file', new Blob([new Uint8Array(50 * 1024 * 1024 + 1)]), 'big.bin');
+      const typed = new FormData();
+      typed.append('file', new Blob([new Uint8Array(PNG)]), 'pixel.png');
+      const statuses = await Promise.all([upload(big), upload(typed), upload(typed)].map(async (r) => (await r).status));
+      expect(statuses).toEqual([413, 200, 200]);
+      expect(await readdir(spool)).toEqual([]);
     });
 
     it('is for signed-in users and the service role only', async () => {

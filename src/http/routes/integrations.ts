@@ -1,8 +1,13 @@
 // `base44.integrations.Core.<Name>(params)`: JSON bodies, or multipart when the app passes files.
 // The SDK sends objects and arrays as JSON-string parts and scalars as strings; both are turned back into values.
 
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, unauthorized } from '../../errors.js';
+import { badRequest, payloadTooLarge, unauthorized } from '../../errors.js';
 import type { UploadedFile } from '../../integrations/index.js';
 import { isPlainObject } from '../../query/index.js';
 import { resolveContext } from '../context.js';
@@ -19,33 +24,53 @@ function fieldValue(text: string): unknown {
   }
 }
 
-async function readParams(request: FastifyRequest): Promise<{ params: Record<string, unknown>; files: UploadedFile[] }> {
+/** The call's parameters; uploaded files are spooled to a temporary folder, which `cleanUp` removes. */
+async function readParams(
+  request: FastifyRequest,
+  maxFileBytes: number,
+): Promise<{ params: Record<string, unknown>; files: UploadedFile[]; cleanUp: () => Promise<void> }> {
   if (!request.isMultipart()) {
     const body = request.body ?? {};
     if (!isPlainObject(body)) throw badRequest('Integration parameters must be a JSON object');
-    return { params: body, files: [] };
+    return { params: body, files: [], cleanUp: async () => {} };
   }
   const params: Record<string, unknown> = {};
   const files: UploadedFile[] = [];
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      files.push({ fieldName: part.fieldname, fileName: part.filename, contentType: part.mimetype, data: await part.toBuffer() });
-    } else {
-      params[part.fieldname] = fieldValue(String(part.value));
+  let spool: string | undefined;
+  const cleanUp = async () => {
+    if (spool) await rm(spool, { recursive: true, force: true });
+  };
+  try {
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') {
+        params[part.fieldname] = fieldValue(String(part.value));
+        continue;
+      }
+      spool ??= await mkdtemp(path.join(tmpdir(), 'homebase-upload-'));
+      const file = path.join(spool, String(files.length));
+      await pipeline(part.file, createWriteStream(file, { mode: 0o600 }));
+      // Multipart cuts a file at the limit rather than failing the stream.
+      if (part.file.truncated) throw payloadTooLarge(`The file is larger than ${maxFileBytes} bytes`);
+      files.push({ fieldName: part.fieldname, fileName: part.filename, contentType: part.mimetype, data: { path: file, size: (await stat(file)).size } });
     }
+    return { params, files, cleanUp };
+  } catch (error) {
+    await cleanUp();
+    throw error;
   }
-  return { params, files };
 }
 
-export function integrationRoutes(server: FastifyInstance, services: Services): void {
+export function integrationRoutes(server: FastifyInstance, services: Services, maxFileBytes: number): void {
   const { apps, authenticator, integrations } = services;
 
   server.post<CoreParams>('/api/apps/:appId/integration-endpoints/Core/:name', async (request, reply) => {
     const { app, principal } = await resolveContext(request, apps, authenticator);
     // Integrations spend the operator's money and quota: signed-in users and the service role only.
     if (principal.kind === 'anonymous') throw unauthorized('Sign in to use integrations');
-    const { params, files } = await readParams(request);
-    const answer = await integrations.call(request.params.name, { app, principal, params, files, origin: `${request.protocol}://${request.host}` });
+    const { params, files, cleanUp } = await readParams(request, maxFileBytes);
+    const answer = await integrations
+      .call(request.params.name, { app, principal, params, files, origin: `${request.protocol}://${request.host}` })
+      .finally(cleanUp);
     // A string (InvokeLLM without a schema) goes out as a JSON string: sent raw, axios would turn "42" into a number.
     if (typeof answer === 'string') return reply.type('application/json').send(JSON.stringify(answer));
     return answer;
