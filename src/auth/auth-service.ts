@@ -100,7 +100,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 }
 
 export class AuthService {
-  private readonly limiter = new RateLimiter();
+  private readonly limiter: RateLimiter;
   // Verifying against a real hash when an email is unknown keeps both answers equally slow.
   private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
 
@@ -111,7 +111,9 @@ export class AuthService {
     private readonly authenticator: Authenticator,
     private readonly mailer: Mailer,
     private readonly options: AuthServiceOptions,
-  ) {}
+  ) {
+    this.limiter = new RateLimiter(db);
+  }
 
   settings(app: AppRuntime): AuthSettings {
     const own = app.settings.auth ?? {};
@@ -131,7 +133,7 @@ export class AuthService {
     const settings = this.passwordSettings(app);
     const { email: rawEmail, password: newPassword, full_name, ...extra } = parse(registerInput, input);
     const address = rawEmail.toLowerCase();
-    this.limit(app, 'register', meta, address);
+    await this.limit(app, 'register', meta, address);
     if (settings.signup === 'closed') throw forbidden('Sign-up is closed for this app');
     if (settings.signup === 'invite_only') throw forbidden('This app is invite-only: ask an admin for an invitation');
     const fields = { ...this.signupExtras(app, extra), ...(full_name ? { full_name } : {}) };
@@ -157,7 +159,7 @@ export class AuthService {
   async verifyOtp(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
     const { email: rawEmail, otp_code } = parse(codeInput, input);
     const address = rawEmail.toLowerCase();
-    this.limit(app, 'verify', meta, address);
+    await this.limit(app, 'verify', meta, address);
     const outcome = await attemptEmailCode(
       this.db, app.id, 'verify_email', address, this.codeHash(app, 'verify_email', `${address}:${otp_code}`), MAX_CODE_ATTEMPTS,
     );
@@ -171,7 +173,7 @@ export class AuthService {
 
   async resendOtp(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
     const address = parse(emailInput, input).email.toLowerCase();
-    this.limit(app, 'resend', meta, address);
+    await this.limit(app, 'resend', meta, address);
     // The same answer, at once, whether or not the email awaits verification.
     this.inBackground('resend verification code', async () => {
       const account = await findAccount(this.db, app.id, address);
@@ -186,15 +188,15 @@ export class AuthService {
     const settings = this.passwordSettings(app);
     const { email: rawEmail, password: given } = parse(credentialsInput, input);
     const address = rawEmail.toLowerCase();
-    this.limiter.hit(`login:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
+    await this.limiter.hit(`login:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
     const failures = `login:email:${app.id}:${address}`;
     const account = await findAccount(this.db, app.id, address);
     const valid = await verifyPassword(account?.passwordHash ?? (await this.decoyHash), given);
     if (!account?.passwordHash || !valid) {
-      this.limiter.hit(failures, this.options.limits.perEmail);
+      await this.limiter.hit(failures, this.options.limits.perEmail);
       throw unauthorized('Invalid email or password');
     }
-    this.limiter.reset(failures);
+    await this.limiter.reset(failures);
     const user = await this.records.get(app.entity('User'), account.userId);
     if (user.disabled === true) throw forbidden('This account is disabled');
     if (settings.emailVerification && user.is_verified === false) {
@@ -206,7 +208,7 @@ export class AuthService {
   async requestPasswordReset(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
     this.passwordSettings(app);
     const address = parse(emailInput, input).email.toLowerCase();
-    this.limit(app, 'reset', meta, address);
+    await this.limit(app, 'reset', meta, address);
     this.inBackground('password reset mail', async () => {
       const account = await findAccount(this.db, app.id, address);
       if (!account?.passwordHash) return;
@@ -218,7 +220,7 @@ export class AuthService {
   }
 
   async resetPassword(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
-    this.limiter.hit(`reset-use:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
+    await this.limiter.hit(`reset-use:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
     const { reset_token, new_password } = parse(resetInput, input);
     const used = await liveCode(this.db, app.id, 'reset_password', this.codeHash(app, 'reset_password', reset_token), { use: true });
     const account = used && (await findAccount(this.db, app.id, used.email));
@@ -233,7 +235,7 @@ export class AuthService {
     if (principal.kind !== 'user') throw unauthorized();
     const { user_id, current_password, new_password } = parse(changeInput, input);
     if (user_id !== principal.userId) throw forbidden('Users change only their own password');
-    this.limiter.hit(`change:user:${app.id}:${user_id}`, this.options.limits.perEmail);
+    await this.limiter.hit(`change:user:${app.id}:${user_id}`, this.options.limits.perEmail);
     const stored = await findPasswordHash(this.db, app.id, user_id);
     if (!stored || !(await verifyPassword(stored, current_password))) throw badRequest('The current password is incorrect');
     await this.setPassword(app, user_id, new_password, principal.sessionId);
@@ -268,7 +270,7 @@ export class AuthService {
   }
 
   async acceptInvite(app: AppRuntime, input: unknown, meta: AuthRequestMeta) {
-    this.limiter.hit(`accept:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
+    await this.limiter.hit(`accept:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
     const { token, password: newPassword, full_name } = parse(acceptInput, input);
     const used = await liveCode(this.db, app.id, 'invite', this.codeHash(app, 'invite', token), { use: true });
     if (!used) throw badRequest('This invitation is invalid, expired or already used');
@@ -295,10 +297,11 @@ export class AuthService {
     this.authenticator.forget(app.id, [principal.sessionId]);
   }
 
-  /** Deletes long-dead sessions and codes; any node may run it, at any interval. */
+  /** Deletes long-dead sessions, codes and attempt counters; any node may run it, at any interval. */
   async prune(): Promise<void> {
     await pruneSessions(this.db);
     await pruneCodes(this.db);
+    await this.limiter.prune();
   }
 
   private passwordSettings(app: AppRuntime): AuthSettings {
@@ -307,9 +310,9 @@ export class AuthService {
     return settings;
   }
 
-  private limit(app: AppRuntime, action: string, meta: AuthRequestMeta, address: string): void {
-    this.limiter.hit(`${action}:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
-    this.limiter.hit(`${action}:email:${app.id}:${address}`, this.options.limits.perEmail);
+  private async limit(app: AppRuntime, action: string, meta: AuthRequestMeta, address: string): Promise<void> {
+    await this.limiter.hit(`${action}:ip:${app.id}:${meta.ip}`, this.options.limits.perIp);
+    await this.limiter.hit(`${action}:email:${app.id}:${address}`, this.options.limits.perEmail);
   }
 
   /** The app's own User fields a sign-up may fill in; anything else is dropped, as updateMe does. */

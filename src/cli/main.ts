@@ -56,6 +56,12 @@ function attemptLimit(name: string, text: string | undefined): { attempts: numbe
   return { attempts: Number(match[1]), windowSeconds: Number(match[2]) };
 }
 
+/** TRUST_PROXY: `true` (any proxy), or the proxies' addresses and CIDRs, comma-separated. */
+function trustProxy(text: string | undefined): boolean | string | undefined {
+  if (!text || text === 'false') return undefined;
+  return text === 'true' ? true : text;
+}
+
 /** A positive whole number from the environment, or undefined when unset. */
 function wholeNumber(name: string, text: string | undefined, min = 1): number | undefined {
   if (!text) return undefined;
@@ -85,6 +91,7 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM || undefined,
     sendEmailLimit: env.SEND_EMAIL_PER_HOUR ? { attempts: Number(env.SEND_EMAIL_PER_HOUR), windowSeconds: 3600 } : undefined,
+    trustProxy: trustProxy(env.TRUST_PROXY),
     authLimits: {
       perIp: attemptLimit('AUTH_LIMIT_PER_IP', env.AUTH_LIMIT_PER_IP),
       perEmail: attemptLimit('AUTH_LIMIT_PER_EMAIL', env.AUTH_LIMIT_PER_EMAIL),

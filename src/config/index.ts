@@ -36,6 +36,11 @@ export const devConfigSchema = z.object({
       perEmail: attemptLimit.default({ attempts: 10, windowSeconds: 600 }),
     })
     .prefault({}),
+  /**
+   * Fastify's trustProxy: whom to believe about the client's address in X-Forwarded-For (false: no one; true: any
+   * proxy; or the proxies' addresses and CIDRs, comma-separated). Per-address limits count what it yields.
+   */
+  trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
   /** How long a node trusts a session it checked; revocation reaches other nodes within this time. */
   sessionCheckSeconds: z.number().positive().default(5),
   // Measured on 2 cores: a few connections with pipelined queries beat many (fewer socket writes per query).

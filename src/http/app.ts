@@ -31,12 +31,15 @@ export interface HttpOptions {
   siteRoot?: SiteRoot;
   /** The largest site tarball the management API accepts. */
   maxSiteArchiveBytes?: number;
+  /** Whom to believe about the client's address (Fastify's trustProxy). */
+  trustProxy?: boolean | string;
 }
 
 export async function buildHttpApp(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.maxBodyBytes,
+    trustProxy: options.trustProxy ?? false,
     // One log line per request would cost more than the request itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',

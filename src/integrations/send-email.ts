@@ -1,13 +1,15 @@
 // `Core.SendEmail {to, subject, body, from_name}`: one recipient, through the server's mailer (SMTP or the dev
 // mailbox), at most `limit` mails per app per window. The sender's address is the operator's; apps pick the name.
 
-import type { Limit } from '../auth/rate-limit.js';
-import { RateLimiter } from '../auth/rate-limit.js';
-import { HttpError, badRequest, tooManyRequests, upstreamFailed } from '../errors.js';
+import { type Limit, RateLimiter } from '../auth/rate-limit.js';
+import { badRequest, upstreamFailed } from '../errors.js';
 import { type Mailer, singleAddress } from '../mail/index.js';
+import type { Sql } from '../store/index.js';
 import type { CoreIntegrations } from './core.js';
 
 export interface SendEmailDependencies {
+  /** Where the per-app counters live. */
+  db: Sql;
   mailer: Mailer;
   /** Mails per app per window. */
   limit: Limit;
@@ -47,8 +49,8 @@ function text(value: unknown, name: string, required: boolean): string | undefin
   return value;
 }
 
-export function registerSendEmail(integrations: CoreIntegrations, { mailer, limit, logger }: SendEmailDependencies): void {
-  const limiter = new RateLimiter();
+export function registerSendEmail(integrations: CoreIntegrations, { db, mailer, limit, logger }: SendEmailDependencies): void {
+  const limiter = new RateLimiter(db);
 
   integrations.register('SendEmail', async ({ app, params }) => {
     const to = text(params.to, 'to', true);
@@ -60,12 +62,7 @@ export function registerSendEmail(integrations: CoreIntegrations, { mailer, limi
     } catch {
       throw badRequest('to must be exactly one email address');
     }
-    try {
-      limiter.hit(`send-email:${app.id}`, limit);
-    } catch (error) {
-      const retryAfter = error instanceof HttpError ? Number(error.headers?.['retry-after']) : limit.windowSeconds;
-      throw tooManyRequests(`This app may send ${limit.attempts} emails per ${limit.windowSeconds} s; try again later`, retryAfter);
-    }
+    await limiter.hit(`send-email:${app.id}`, limit, `This app may send ${limit.attempts} emails per ${limit.windowSeconds} s; try again later`);
     // The SDK documents `body` as plain text and Base44 renders it as HTML: text without tags keeps its line breaks.
     const isHtml = /<[a-z!/][^>]*>/i.test(body);
     const html = isHtml ? body : escapeHtml(body).replace(/\r?\n/g, '<br>\n');

@@ -124,7 +124,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
       : new LocalFileStore(config.files.dir ?? path.join(dataDir, 'files'));
     const files = new FileService(db, fileStore, createHmac('sha256', secret).update('file-urls').digest());
     registerFileIntegrations(integrations, files);
-    registerSendEmail(integrations, { mailer, limit: config.sendEmailLimit, logger });
+    registerSendEmail(integrations, { db, mailer, limit: config.sendEmailLimit, logger });
     registerAiIntegrations(integrations, { files, llm: config.llm, images: config.images, logger });
     const appEvents = new AppEventLog(db);
     const appIntegrations = new AppIntegrations(db, new SecretBox(deriveSealingKey(secret, 'integration-credentials-v1')), config.integrations, logger);
@@ -135,7 +135,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
     const siteRoot = async () => (config.siteDir ? siteDir : ((await sites.liveDir(app.id)) ?? siteDir));
     const http = await buildHttpApp(
       { apps, tokens, authenticator, auth, records, users, integrations, appIntegrations, files, appEvents, mailer, devMailbox, functions, automations, sites },
-      { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteRoot, maxSiteArchiveBytes: maxArchiveBytes },
+      { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteRoot, maxSiteArchiveBytes: maxArchiveBytes, trustProxy: config.trustProxy },
     );
     await http.listen({ port: config.port, host: config.host });
     const realtime = await startRealtime({

@@ -11,6 +11,7 @@ export { savePasswordHash, findAccount, findPasswordHash } from './credentials.j
 export { createSession, findSession, revokeSession, revokeUserSessions, pruneSessions } from './sessions.js';
 export type { SessionState } from './sessions.js';
 export { issueCode, liveCode, hasLiveCode, attemptEmailCode, pruneCodes } from './auth-codes.js';
+export { countAttempt, forgetAttempts, pruneAttempts } from './attempts.js';
 export type { CodePurpose } from './auth-codes.js';
 export { upsertApp } from './apps.js';
 export { newId, isId } from './ids.js';

@@ -227,6 +227,13 @@ const MIGRATIONS: string[] = [
    DROP INDEX homebase.automation_runs_due;
    CREATE INDEX automation_runs_due_by_automation ON homebase.automation_runs (app_id, function_name, automation, due_date, id)
      WHERE status IN ('queued', 'running');`,
+  // Attempt counters of the rate limits (src/store/attempts.ts), shared by every node; keys are hashes.
+  `CREATE TABLE homebase.attempt_windows (
+     key bytea PRIMARY KEY,
+     ends_date timestamptz NOT NULL,
+     hits int NOT NULL
+   );
+   CREATE INDEX attempt_windows_by_end ON homebase.attempt_windows (ends_date);`,
 ];
 
 const LOCK_KEY = 4_401_044; // any constant shared by all nodes

@@ -94,5 +94,30 @@ describe.each(databases())('a private app on %s', (kind) => {
     }
     expect(statuses.slice(0, 10).every((status) => status === 200)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
+    // Without a trusted proxy in front, a client cannot pass for another by naming one.
+    const forged = await server.fetch(`/api/apps/${server.appId}/auth/reset-password-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+      body: JSON.stringify({ email: 'forged@example.com' }),
+    });
+    expect(forged.status).toBe(429);
+  });
+
+  it('behind a trusted proxy (TRUST_PROXY), counts each forwarded client apart, on every node', async () => {
+    const limits = { perIp: { attempts: 2, windowSeconds: 60 }, perEmail: { attempts: 100, windowSeconds: 60 } };
+    const proxied = await startTestServer(kind, AUTH_APP, { config: { trustProxy: '127.0.0.1', authLimits: limits } });
+    try {
+      const request = (client: string) =>
+        proxied.fetch(`/api/apps/${proxied.appId}/auth/reset-password-request`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+          body: JSON.stringify({ email: 'someone@example.com' }),
+        });
+      const statuses = [];
+      for (const client of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2']) statuses.push((await request(client)).status);
+      expect(statuses).toEqual([200, 200, 429, 200]);
+    } finally {
+      await proxied.close();
+    }
   });
 });

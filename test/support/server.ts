@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import { createClient } from '@base44/sdk';
 import { inject } from 'vitest';
 import { startDevServer, DevServer } from '../../src/server/index.js';
+import { Database, migrate, openPglite, openPostgres } from '../../src/store/index.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -46,6 +47,25 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
     drop: async () => {
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
+    },
+  };
+}
+
+/** A migrated platform database of either kind, for tests of the store; `close` drops it. */
+export async function openTestDatabase(kind: DatabaseKind): Promise<{ db: Database; close(): Promise<void> }> {
+  if (kind === 'pglite') {
+    const db = await openPglite(undefined);
+    await migrate(db);
+    return { db, close: () => db.close() };
+  }
+  const database = await createDatabase();
+  const db = await openPostgres(database.url);
+  await migrate(db);
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await database.drop();
     },
   };
 }
