@@ -89,6 +89,18 @@ export class FunctionLogs {
     return functionStore.queryLogLines(this.db, appId, name, query);
   }
 
+  /** Where a tail of the logs starts: after everything written so far. */
+  async tailStart(): Promise<number> {
+    await this.flush();
+    return functionStore.lastLogSeq(this.db);
+  }
+
+  /** The lines of the named functions (all when none is named) written after `after`, oldest first. */
+  async linesAfter(appId: string, names: string[], after: number, limit: number): Promise<(StoredLogLine & { functionName: string })[]> {
+    await this.flush();
+    return functionStore.logLinesAfter(this.db, appId, names, after, limit);
+  }
+
   async invocations(appId: string, name: string, query: functionStore.InvocationQuery): Promise<InvocationRecord[]> {
     await this.flush();
     return functionStore.listInvocations(this.db, appId, name, query);

@@ -265,6 +265,30 @@ export async function queryLogLines(db: Sql, appId: string, name: string, q: Log
   return rows.map((r) => ({ seq: Number(r.seq), time: r.time, level: r.level, message: r.message, invocationId: r.invocation_id }));
 }
 
+/** The newest log line's `seq` (0 without any), of any app: where a tail starts. */
+export async function lastLogSeq(db: Sql): Promise<number> {
+  const [row] = await db.query<{ seq: string }>(`SELECT COALESCE(max(seq), 0)::text AS seq FROM homebase.function_logs`);
+  return Number(row.seq);
+}
+
+/** Lines after `after` of the named functions (all of the app's when `names` is empty), oldest first. */
+export async function logLinesAfter(db: Sql, appId: string, names: string[], after: number, limit: number): Promise<(StoredLogLine & { functionName: string })[]> {
+  const rows = await db.query<{ seq: string; time: string; level: string; message: string; invocation_id: string | null; function_name: string }>(
+    `SELECT seq::text AS seq, ${isoUtc('time')} AS time, level, message, invocation_id, function_name FROM homebase.function_logs
+     WHERE app_id = $1 AND seq > $2 AND (cardinality($3::text[]) = 0 OR function_name = ANY($3::text[]))
+     ORDER BY seq LIMIT $4`,
+    [appId, after, names, limit],
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    time: r.time,
+    level: r.level,
+    message: r.message,
+    invocationId: r.invocation_id,
+    functionName: r.function_name,
+  }));
+}
+
 /** Drops invocations and log lines older than the retention period. */
 export async function pruneFunctionLogs(db: Sql, retentionDays: number): Promise<void> {
   await db.query(`DELETE FROM homebase.function_logs WHERE time < now() - make_interval(days => $1::int)`, [retentionDays]);

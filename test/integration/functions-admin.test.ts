@@ -170,6 +170,33 @@ describe.each(databases())('on %s, managing backend functions', (kind) => {
     expect((await operator('GET', 'functions-mgmt/echo/logs?level=loud')).status).toBe(400);
   });
 
+  it('tails new log lines live as server-sent events, as the official CLI reads them', async () => {
+    const stream = await server.fetch(appPath('functions-mgmt/logs/stream?function=echo,fail&env=prod'), {
+      headers: { authorization: `Bearer ${server.serviceToken}` },
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    let text = '';
+    const readUntil = async (done: () => boolean) => {
+      while (!done()) text += new TextDecoder().decode((await reader.read()).value);
+    };
+    await readUntil(() => text.includes(': tailing'));
+    await call('echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await call('fail');
+    await call('whoami');
+    await readUntil(() => text.includes('about to fail'));
+    await reader.cancel();
+    const events = text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as Json);
+    expect(events).toContainEqual({ time: expect.any(String), level: 'info', function: 'echo', message: 'echo called with application/json' });
+    expect(events).toContainEqual(expect.objectContaining({ level: 'error', function: 'fail', message: 'about to fail' }));
+    expect(events.every((event) => event.function === 'echo' || event.function === 'fail')).toBe(true);
+
+    expect((await operator('GET', 'functions-mgmt/logs/stream?function=../etc')).status).toBe(400);
+    const asUser = await server.fetch(appPath('functions-mgmt/logs/stream'), { headers: { authorization: `Bearer ${userToken}` } });
+    expect(asUser.status).toBe(403);
+  });
+
   it('redeploys what changes in the project folder and removes functions whose folder is gone (dev)', async () => {
     const functionsDir = path.join(server.projectDir, 'base44/functions');
     await writeFile(path.join(functionsDir, 'legacy/index.ts'), "export default () => Response.json({ hello: 'edited' });\n");

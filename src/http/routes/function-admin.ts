@@ -3,6 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../errors.js';
+import { checkFunctionName } from '../../functions/index.js';
 import type { Deployment } from '../../store/index.js';
 import { resolveOperator } from '../context.js';
 import { integerParam, stringParam } from '../request-values.js';
@@ -12,6 +13,10 @@ type NameParams = { appId: string; name: string };
 type DeploymentParams = NameParams & { id: string };
 
 const LOG_LEVELS = ['debug', 'info', 'warning', 'error'];
+const TAIL_POLL_MS = 500;
+const PING_MS = 15_000;
+/** A tail ends after this long with a retriable `end` event; the CLI reconnects. */
+const TAIL_SECONDS = 30 * 60;
 
 /** The CLI's `--since`/`--until` values: ISO timestamps. */
 function timeParam(name: string, value: unknown): string | undefined {
@@ -74,6 +79,59 @@ export function functionAdminRoutes(server: FastifyInstance, services: Services)
     const { name, id } = request.params as DeploymentParams;
     await deployments.setState(app.id, name, id, (request.body as { state?: unknown } | undefined)?.state);
     return { id, state: (request.body as { state: string }).state };
+  });
+
+  // The official CLI's live tail: server-sent events of new lines (`data: {time, level, function, message}`), a `:`
+  // comment as a ping, and `event: end` when the stream's time is up. Other nodes' lines arrive once they are written.
+  const tails = new Set<(reason: string) => void>();
+  server.addHook('preClose', async () => tails.forEach((end) => end('shutdown')));
+
+  server.get('/api/apps/:appId/functions-mgmt/logs/stream', async (request, reply) => {
+    const app = await operator(request);
+    const query = request.query as Record<string, unknown>;
+    const names = (stringParam('function', query.function) ?? '').split(',').filter(Boolean);
+    names.forEach(checkFunctionName);
+    let after = await logs.tailStart();
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    out.write(': tailing\n\n');
+    const started = Date.now();
+    let lastWrite = started;
+    let reading = false;
+    const end = (reason: string) => {
+      clearInterval(poll);
+      tails.delete(end);
+      out.end(`event: end\ndata: ${JSON.stringify({ reason, retriable: true })}\n\n`);
+    };
+    const read = async () => {
+      const lines = await logs.linesAfter(app.id, names, after, 500);
+      for (const line of lines) {
+        out.write(`data: ${JSON.stringify({ time: line.time, level: line.level, function: line.functionName, message: line.message })}\n\n`);
+        after = line.seq;
+        lastWrite = Date.now();
+      }
+      if (Date.now() - lastWrite >= PING_MS) {
+        out.write(': ping\n\n');
+        lastWrite = Date.now();
+      }
+    };
+    const poll = setInterval(() => {
+      if (reading) return;
+      if (Date.now() - started >= TAIL_SECONDS * 1000) return end('timeout');
+      reading = true;
+      read()
+        .catch((error: Error) => {
+          request.log.error({ err: { message: error.message } }, 'log tail failed');
+          end('error');
+        })
+        .finally(() => (reading = false));
+    }, TAIL_POLL_MS);
+    tails.add(end);
+    out.on('close', () => {
+      clearInterval(poll);
+      tails.delete(end);
+    });
   });
 
   server.get('/api/apps/:appId/functions-mgmt/:name/logs', async (request) => {
