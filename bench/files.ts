@@ -1,10 +1,12 @@
 // Uploads benchmark: several (`--at-once N`, 8) 50 MB `Core.UploadFile` calls at once, as the SDK sends them (multipart), to the local
 // store; the server's peak resident memory above its idle level against the bytes in flight, and the throughput.
-// Uploads are spooled to disk on the way in, so memory should stay well under the bytes in flight.
+// Uploads are spooled to disk on the way in, so memory should stay well under the bytes in flight. Then how long the
+// server stops answering (the slowest /health while it runs) during ExtractDataFromUploadedFile of a large spreadsheet.
 // `npm run bench` runs it last; alone: `node --import tsx bench/files.ts [--quick]`. Client and server share this machine.
 
 import { readFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import ExcelJS from 'exceljs';
 import path from 'node:path';
 import {
   benchArgs,
@@ -16,6 +18,7 @@ import {
   postgresVersion,
   runBench,
   scratchDatabase,
+  ServerInfo,
   serverProblems,
   sleep,
   startHomebase,
@@ -28,6 +31,18 @@ const AT_ONCE = QUICK ? 2 : Number(flags['at-once']);
 const ROUNDS = QUICK ? 1 : 3;
 /** Peak memory above idle, as a share of the bytes in flight: under this, uploads are not held in memory. */
 const MEMORY_TARGET = 0.5;
+const EXTRACT_ROWS = 5_000;
+/** The longest stall of the server during an extraction, as a share of the extraction: parsing happens elsewhere. */
+const STALL_TARGET = 0.25;
+const ORDER_LINES = {
+  type: 'object',
+  properties: {
+    items: {
+      type: 'array',
+      items: { type: 'object', properties: { product: { type: 'string' }, quantity: { type: 'number' }, unit_price: { type: 'number' } } },
+    },
+  },
+};
 
 async function residentBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -50,6 +65,67 @@ async function withPeakMemory<T>(pid: number, work: Promise<T>): Promise<{ resul
     running = false;
     await sampling;
   }
+}
+
+/** An XLSX of `rows` order lines, uploaded; its URL. */
+async function uploadSpreadsheet(info: ServerInfo, rows: number): Promise<string> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('Orders');
+  sheet.addRow(['product', 'quantity', 'unit_price']);
+  for (let i = 0; i < rows; i++) sheet.addRow([`Product ${i}`, (i % 7) + 1, ((i * 37) % 1000) / 10]);
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(await workbook.xlsx.writeBuffer())]), 'orders.xlsx');
+  const response = await fetch(`${info.url}/api/apps/${info.appId}/integration-endpoints/Core/UploadFile`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${info.serviceToken}` },
+    body: form,
+  });
+  return ((await response.json()) as { file_url: string }).file_url;
+}
+
+/** The slowest of /health requests sent one after another while `work` runs (the server's longest stall). */
+async function slowestHealthDuring(info: ServerInfo, work: Promise<unknown>): Promise<{ slowest: number; answered: number }> {
+  let running = true;
+  let slowest = 0;
+  let answered = 0;
+  const probing = (async () => {
+    while (running) {
+      const started = performance.now();
+      await (await fetch(`${info.url}/health`)).text();
+      slowest = Math.max(slowest, performance.now() - started);
+      answered++;
+      await sleep(10);
+    }
+  })();
+  try {
+    await work;
+  } finally {
+    running = false;
+    await probing;
+  }
+  return { slowest, answered };
+}
+
+async function measureExtraction(info: ServerInfo): Promise<void> {
+  const rows = QUICK ? 2_000 : EXTRACT_ROWS;
+  const fileUrl = await uploadSpreadsheet(info, rows);
+  const extract = async () => {
+    const started = performance.now();
+    const response = await fetch(`${info.url}/api/apps/${info.appId}/integration-endpoints/Core/ExtractDataFromUploadedFile`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${info.serviceToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ file_url: fileUrl, json_schema: ORDER_LINES }),
+    });
+    const body = (await response.json()) as { status?: string; output?: { items?: unknown[] } };
+    if (body.status !== 'success') throw new Error(`ExtractDataFromUploadedFile answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
+    return { ms: performance.now() - started, items: body.output?.items?.length ?? 0 };
+  };
+  await extract();
+  const timing = extract();
+  const { slowest, answered } = await slowestHealthDuring(info, timing);
+  const { ms, items } = await timing;
+  console.log(`\nExtractDataFromUploadedFile of a ${fmtInt(rows)}-row XLSX: ${fmtInt(ms)} ms, ${fmtInt(items)} rows out`);
+  console.log(`  slowest /health meanwhile: ${fmtInt(slowest)} ms over ${answered} requests (${fmtRatio(slowest / ms)} of the extraction; target < ${fmtRatio(STALL_TARGET)}): ${slowest / ms < STALL_TARGET ? 'met' : 'MISS'}`);
 }
 
 async function main(): Promise<void> {
@@ -95,6 +171,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n${table(rows, ['l', 'r', 'r', 'r', 'r', 'r'])}`);
   console.log(`\nworst peak above idle / bytes in flight: ${fmtRatio(worst)} (target < ${fmtRatio(MEMORY_TARGET)}): ${worst < MEMORY_TARGET ? 'met' : 'MISS'}`);
+  await measureExtraction(info);
   for (const line of serverProblems(child, { stdout: 0, stderr: 0 }).slice(0, 8)) console.log(`  ! server logged: ${line}`);
   console.log(`load average after: ${loadAverage()}`);
 }

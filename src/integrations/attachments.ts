@@ -4,9 +4,9 @@
 import { badRequest } from '../errors.js';
 import type { AppRuntime } from '../tenancy/index.js';
 import type { AppFileStore } from './app-files.js';
-import { decodeText, DocumentError, imageType, readCsv, readSpreadsheet, sniffKind, tableAsCsv, type StoredFile } from './documents.js';
+import { decodeText, DocumentError, imageType, readCsv, sniffKind, tableAsCsv, type StoredFile } from './documents.js';
+import { readPdfOffThread, readSpreadsheetOffThread } from './document-parsing.js';
 import type { ContentPart } from './llm.js';
-import { readPdf } from './pdf-text.js';
 
 const MAX_FILES = 20;
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
@@ -30,9 +30,9 @@ async function documentText(file: StoredFile, param: string): Promise<string | u
     case 'csv':
       return tableAsCsv(readCsv(file.data));
     case 'xlsx':
-      return tableAsCsv(await readSpreadsheet(file.data));
+      return tableAsCsv(await readSpreadsheetOffThread(file.data));
     case 'pdf': {
-      const { text } = await readPdf(file.data);
+      const { text } = await readPdfOffThread(file.data);
       if (text.trim() === '') throw badRequest(`${param} is a PDF without a text layer (scanned pages); send its pages as images`);
       return text;
     }

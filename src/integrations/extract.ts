@@ -4,10 +4,11 @@
 import type { AppRuntime } from '../tenancy/index.js';
 import { readAppFile, requireUrl, type AppFileStore } from './app-files.js';
 import type { CoreEndpoint } from './core.js';
-import { DocumentError, imageType, readCsv, readJson, readSpreadsheet, sniffKind, tableAsCsv, decodeText, type StoredFile, type Table } from './documents.js';
+import { readPdfOffThread, readSpreadsheetOffThread } from './document-parsing.js';
+import { DocumentError, imageType, readCsv, readJson, sniffKind, tableAsCsv, decodeText, type StoredFile, type Table } from './documents.js';
 import { compileSchema, readSchema, type JsonSchema, type SchemaCheck } from './json-schema.js';
 import type { ContentPart, LlmProvider } from './llm.js';
-import { findTable, readPdf } from './pdf-text.js';
+import { findTable } from './pdf-text.js';
 import { chooseTarget, mapRows, namesAField, rowTargets, type RowTarget } from './table-mapping.js';
 
 export interface ExtractResult {
@@ -86,11 +87,11 @@ async function extract(x: Extraction): Promise<ExtractResult> {
     case 'csv':
       return fromTable(x, readCsv(x.file.data));
     case 'xlsx':
-      return fromTable(x, await readSpreadsheet(x.file.data));
+      return fromTable(x, await readSpreadsheetOffThread(x.file.data));
     case 'json':
       return fromJson(x, readJson(x.file.data));
     case 'pdf': {
-      const pdf = await readPdf(x.file.data);
+      const pdf = await readPdfOffThread(x.file.data);
       const targets = rowTargets(x.schema);
       const fieldCount = Math.max(...targets.map((t) => t.fields.length));
       const table = findTable(pdf.lines, namesAField(targets), fieldCount);
