@@ -10,7 +10,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { x as extract } from 'tar';
-import { HttpError, badRequest } from '../errors.js';
+import { HttpError, badRequest, payloadTooLarge } from '../errors.js';
 
 export interface SiteLimits {
   /** The files' bytes once unpacked. */
@@ -31,19 +31,16 @@ const APP_ID = /^[a-f0-9]{24}$/;
 // Tar headers and padding add to the files' bytes; a tarball of nothing but headers is still bounded by this.
 const TAR_OVERHEAD_PER_FILE = 1536;
 
-class TooLarge extends HttpError {
-  constructor(limits: SiteLimits) {
-    super(413, 'payload_too_large', `The site is larger than ${limits.maxUnpackedBytes} bytes or ${limits.maxFiles} files once unpacked`);
-  }
-}
+const tooLarge = (limits: SiteLimits) =>
+  payloadTooLarge(`The site is larger than ${limits.maxUnpackedBytes} bytes or ${limits.maxFiles} files once unpacked`);
 
 /** Fails the stream once more than `max` bytes went through: a small gzip may unpack to a great deal. */
-function byteLimit(max: number, tooLarge: () => Error): Transform {
+function byteLimit(max: number, refusal: () => Error): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      done(seen > max ? tooLarge() : null, chunk);
+      done(seen > max ? refusal() : null, chunk);
     },
   });
 }
@@ -95,7 +92,7 @@ export class SiteDeployments {
     let files = 0;
     let bytes = 0;
     let refused: string | undefined;
-    let tooLarge = false;
+    let overLimit = false;
     const unpack = extract({
       cwd: into,
       strict: true,
@@ -110,18 +107,18 @@ export class SiteDeployments {
         else if (type !== 'Directory') {
           files += 1;
           bytes += 'size' in entry ? (entry.size ?? 0) : 0;
-          if (files > maxFiles || bytes > maxUnpackedBytes) tooLarge = true;
+          if (files > maxFiles || bytes > maxUnpackedBytes) overLimit = true;
         }
-        return refused === undefined && !tooLarge;
+        return refused === undefined && !overLimit;
       },
     });
     try {
-      await pipeline(archive, createGunzip(), byteLimit(maxUnpackedBytes + maxFiles * TAR_OVERHEAD_PER_FILE, () => new TooLarge(this.limits)), unpack);
+      await pipeline(archive, createGunzip(), byteLimit(maxUnpackedBytes + maxFiles * TAR_OVERHEAD_PER_FILE, () => tooLarge(this.limits)), unpack);
     } catch (error) {
       if (error instanceof HttpError || (error as { statusCode?: number }).statusCode === 413) throw error;
       throw badRequest(`The site must be a gzipped tarball (.tar.gz): ${(error as Error).message.slice(0, 200)}`);
     }
-    if (tooLarge) throw new TooLarge(this.limits);
+    if (overLimit) throw tooLarge(this.limits);
     if (refused) throw badRequest(`The archive was refused: ${refused}`);
     return { files, bytes };
   }

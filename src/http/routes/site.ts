@@ -7,7 +7,7 @@ import { constants as zlib } from 'node:zlib';
 import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, badRequest, notFound } from '../../errors.js';
+import { badRequest, notFound, payloadTooLarge } from '../../errors.js';
 import { resolveOperator } from '../context.js';
 import type { Services } from '../services.js';
 
@@ -83,7 +83,7 @@ export function siteDeployRoutes(server: FastifyInstance, services: Services, ma
       // Refused before the whole upload was read: the connection cannot carry another request.
       reply.header('connection', 'close');
       // Multipart cuts a file at the limit, which reads as a truncated archive.
-      if (file.file.truncated) throw new HttpError(413, 'payload_too_large', `The site tarball is larger than ${maxArchiveBytes} bytes`);
+      if (file.file.truncated) throw payloadTooLarge(`The site tarball is larger than ${maxArchiveBytes} bytes`);
       throw error;
     });
     request.log.info({ appId: app.id, deployment }, 'site deployed');
