@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cacheModules, denoExecutable } from '../src/functions/index.js';
-import { denoEnv, denoRunArgs } from '../src/functions/deno.js';
+import { deniedDestinations, denoEnv, denoRunArgs } from '../src/functions/deno.js';
 import {
   ROOT,
   cleanupOnSignals,
@@ -93,7 +93,7 @@ async function latency(target: Target, count: number): Promise<{ p50: number; p9
 async function startDirectDeno(codeDir: string): Promise<string> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'homebase-bench-deno-'));
   const socketPath = path.join(tempDir, 'function.sock');
-  const sandbox = { codeDir, tempDir, denoDir: DENO_DIR, memoryMb: 512, caCertFile: CA_CERT_FILE };
+  const sandbox = { codeDir, tempDir, denoDir: DENO_DIR, memoryMb: 512, caCertFile: CA_CERT_FILE, deniedNet: deniedDestinations('memory://') };
   const child = spawn(denoExecutable(), denoRunArgs(sandbox, pathToFileURL(path.join(codeDir, 'entry.ts')).href, socketPath), {
     env: denoEnv(sandbox, {}),
     cwd: tempDir,

@@ -102,7 +102,12 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     },
     files: filesConfigFromEnv(env),
     // Deno's own DENO_CERT, else the CA file Node is told to trust: functions download and call out through it.
-    functions: { denoDir: env.HOMEBASE_DENO_DIR || undefined, caCertFile: env.DENO_CERT || env.NODE_EXTRA_CA_CERTS || undefined },
+    functions: {
+      denoDir: env.HOMEBASE_DENO_DIR || undefined,
+      caCertFile: env.DENO_CERT || env.NODE_EXTRA_CA_CERTS || undefined,
+      // Comma-separated hosts, host:ports and CIDRs functions may not connect to, beyond the database and cloud metadata.
+      denyNet: env.FUNCTIONS_DENY_NET ? env.FUNCTIONS_DENY_NET.split(',').map((entry) => entry.trim()).filter(Boolean) : undefined,
+    },
     llm: {
       baseUrl: env.LLM_BASE_URL || undefined,
       apiKey: env.LLM_API_KEY || undefined,

@@ -115,6 +115,8 @@ export const devConfigSchema = z.object({
       denoDir: z.string().min(1).optional(),
       /** PEM file of extra CA certificates Deno trusts (DENO_CERT, else NODE_EXTRA_CA_CERTS, in the CLI). */
       caCertFile: z.string().min(1).optional(),
+      /** Hosts, `host:port`s and CIDRs functions may not connect to, beyond the database and cloud metadata. */
+      denyNet: z.array(z.string().regex(/^[^,\s]+$/, 'one host, host:port or CIDR per entry')).default([]),
       memoryMb: z.number().int().min(32).default(512),
       timeoutMs: z.number().int().positive().default(60_000),
       idleMs: z.number().int().positive().default(5 * 60_000),
@@ -123,6 +125,7 @@ export const devConfigSchema = z.object({
       maxLogLinesPerInvocation: z.number().int().positive().default(1000),
     })
     .default({
+      denyNet: [],
       memoryMb: 512,
       timeoutMs: 60_000,
       idleMs: 5 * 60_000,

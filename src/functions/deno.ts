@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +36,37 @@ export interface DenoSandbox {
   memoryMb: number;
   /** Extra CA certificates (PEM) Deno trusts, for networks that re-sign TLS. */
   caCertFile?: string;
+  /** Hosts, `host:port`s and CIDRs the function may not connect to (deniedDestinations). */
+  deniedNet: string[];
+}
+
+/** Cloud instance-metadata endpoints (AWS, GCP, Azure and others), where code could read the host's credentials. */
+const METADATA_ENDPOINTS = ['169.254.169.254', '[fd00:ec2::254]'];
+
+/** Every address of this machine, as deny-net entries: all of loopback, the wildcard, and each interface's own. */
+function ownAddresses(): string[] {
+  const interfaces = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []);
+  // Link-local IPv6 addresses carry a zone (`%eth0`) that deny-net cannot name; they are left out.
+  const own = interfaces.filter((i) => !i.address.includes('%')).map((i) => (i.family === 'IPv6' ? `[${i.address}]` : i.address));
+  return [...new Set(['127.0.0.0/8', '0.0.0.0', '[::1]', '[::]', ...own])];
+}
+
+/**
+ * Where functions may not connect, although the network is theirs: the database server (on every address of this
+ * machine when it runs here, since a local PostgreSQL often trusts local connections), cloud metadata endpoints, and
+ * what the operator adds. Deno checks the addresses names resolve to, so another name for the same host is refused too.
+ */
+export function deniedDestinations(databaseUrl: string | undefined, extra: string[] = []): string[] {
+  const denied = [...METADATA_ENDPOINTS, ...extra];
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const url = new URL(databaseUrl);
+    const port = url.port || '5432';
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const own = ownAddresses();
+    const local = host === 'localhost' || host.startsWith('127.') || own.includes(host) || own.includes(`[${host}]`);
+    denied.push(...(local ? own.map((address) => `${address}:${port}`) : [`${url.hostname}:${port}`]));
+  }
+  return denied;
 }
 
 export function denoRunArgs(sandbox: DenoSandbox, entryUrl: string, socketPath: string): string[] {
@@ -46,6 +78,7 @@ export function denoRunArgs(sandbox: DenoSandbox, entryUrl: string, socketPath: 
     '--no-lock',
     '--node-modules-dir=none',
     '--allow-net',
+    ...(sandbox.deniedNet.length > 0 ? [`--deny-net=${sandbox.deniedNet.join(',')}`] : []),
     // The process environment is built from scratch (the app's secrets and Base44's variables), so reading all of it
     // reveals nothing else; npm packages such as `debug` enumerate it and would fail with a name list.
     '--allow-env',

@@ -7,4 +7,4 @@ export type { DeployResult } from './deployments.js';
 export { INVOCATION_HEADER } from './invoker.js';
 export type { FunctionRequest, FunctionResponse, InternalCall } from './invoker.js';
 export { MASK, deriveSecretsKey, checkSecretName } from './secrets.js';
-export { cacheModules, denoExecutable } from './deno.js';
+export { cacheModules, deniedDestinations, denoExecutable } from './deno.js';

@@ -157,6 +157,8 @@ export class FunctionInvoker {
       }
       done(timedOut ? 504 : 502, timedOut ? 'timeout' : 'crashed');
       if (timedOut) throw functionTimeout(this.options.timeoutMs / 1000);
+      // Its process may not have exited yet: the next call must not be handed to it.
+      void this.pool.replace(worker);
       this.logs.note(appId, deployment.name, invocationId, 'error', `the function process failed: ${(error as Error).message}`);
       throw functionUnavailable(`The function ${deployment.name} stopped before answering`);
     }

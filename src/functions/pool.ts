@@ -7,6 +7,8 @@ export interface PoolOptions {
   denoDir: string;
   memoryMb: number;
   caCertFile?: string;
+  /** Where functions may not connect (deniedDestinations). */
+  deniedNet: string[];
   startTimeoutMs: number;
   idleMs: number;
   /** How long a failed start is answered from memory instead of spawning again. */
@@ -68,6 +70,7 @@ export class WorkerPool {
         denoDir: this.options.denoDir,
         memoryMb: this.options.memoryMb,
         caCertFile: this.options.caCertFile,
+        deniedNet: this.options.deniedNet,
         startTimeoutMs: this.options.startTimeoutMs,
         onLine: (line) => this.onLine(launch, line),
         onExit: (exited) => this.forget(launch.deploymentId, exited),

@@ -19,6 +19,8 @@ export interface FunctionsConfig {
   denoDir: string;
   /** Extra CA certificates (PEM) for functions' outgoing TLS and module downloads. */
   caCertFile?: string;
+  /** Where functions may not connect (deniedDestinations). */
+  deniedNet: string[];
   memoryMb: number;
   timeoutMs: number;
   idleMs: number;
@@ -52,7 +54,7 @@ export class FunctionsService {
       maxLinesPerInvocation: config.maxLogLinesPerInvocation,
     });
     this.pool = new WorkerPool(
-      { denoDir: config.denoDir, caCertFile: config.caCertFile, memoryMb: config.memoryMb, startTimeoutMs: config.startTimeoutMs, idleMs: config.idleMs, failureMemoryMs: 2000 },
+      { denoDir: config.denoDir, caCertFile: config.caCertFile, deniedNet: config.deniedNet, memoryMb: config.memoryMb, startTimeoutMs: config.startTimeoutMs, idleMs: config.idleMs, failureMemoryMs: 2000 },
       (launch, line) => this.logs.line(launch.appId, launch.functionName, line),
     );
     this.deployments = new DeploymentService(deps.db, config.codeRoot, (_appId, deploymentId) => this.pool.retireDeployment(deploymentId));

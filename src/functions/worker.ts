@@ -28,6 +28,7 @@ export interface WorkerSpec {
   denoDir: string;
   memoryMb: number;
   caCertFile?: string;
+  deniedNet: string[];
   startTimeoutMs: number;
   onLine(line: WorkerLine): void;
   onExit(worker: FunctionWorker): void;
@@ -67,7 +68,7 @@ export class FunctionWorker {
 
   static async start(spec: WorkerSpec): Promise<FunctionWorker> {
     const tempDir = await mkdtemp(path.join(tmpdir(), 'homebase-fn-'));
-    const sandbox: DenoSandbox = { codeDir: spec.codeDir, tempDir, denoDir: spec.denoDir, memoryMb: spec.memoryMb, caCertFile: spec.caCertFile };
+    const sandbox: DenoSandbox = { codeDir: spec.codeDir, tempDir, denoDir: spec.denoDir, memoryMb: spec.memoryMb, caCertFile: spec.caCertFile, deniedNet: spec.deniedNet };
     const socketPath = path.join(tempDir, 'function.sock');
     const child = spawn(denoExecutable(), denoRunArgs(sandbox, pathToFileURL(spec.entryPath).href, socketPath), {
       env: denoEnv(sandbox, spec.env),

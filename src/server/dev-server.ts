@@ -11,7 +11,7 @@ import { AutomationService } from '../automations/index.js';
 import { DevConfigInput, parseDevConfig } from '../config/index.js';
 import { FileService, LocalFileStore, S3FileStore } from '../files/index.js';
 import { buildHttpApp } from '../http/index.js';
-import { FunctionsService, deriveSecretsKey } from '../functions/index.js';
+import { FunctionsService, deniedDestinations, deriveSecretsKey } from '../functions/index.js';
 import { AppIntegrations, CoreIntegrations, registerAiIntegrations, registerFileIntegrations, registerSendEmail } from '../integrations/index.js';
 import { DevMailbox, createSmtpMailer } from '../mail/index.js';
 import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
@@ -111,6 +111,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
         ...config.functions,
         denoDir: config.functions.denoDir ?? path.join(dataDir, 'deno-cache'),
         codeRoot: path.join(dataDir, 'functions'),
+        deniedNet: deniedDestinations(config.databaseUrl, config.functions.denyNet),
         maxBodyBytes: config.maxFileBytes,
       },
     );

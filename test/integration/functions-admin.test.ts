@@ -96,6 +96,28 @@ describe.each(databases())('on %s, managing backend functions', (kind) => {
     expect((await history('greet')).find((d) => d.live)?.id).not.toBe(newest.id);
   });
 
+  it('keeps functions off the database server and cloud metadata, while they still reach this server', async () => {
+    const probe = `Deno.serve(async (req) => {
+  const { targets } = await req.json();
+  const outcomes = [];
+  for (const [hostname, port] of targets) {
+    try { (await Deno.connect({ hostname, port })).close(); outcomes.push('connected'); }
+    catch (error) { outcomes.push(error.name); }
+  }
+  return Response.json(outcomes);
+});
+`;
+    expect((await operator('PUT', 'backend-functions/probe', { entry: 'entry.ts', files: [{ path: 'entry.ts', content: probe }] })).status).toBe(200);
+    const api = new URL(server.url);
+    const targets: [string, number][] = [['169.254.169.254', 80], [api.hostname, Number(api.port)]];
+    if (kind === 'postgres') {
+      const database = new URL(server.databaseUrl);
+      targets.push([database.hostname, Number(database.port || 5432)], ['0.0.0.0', Number(database.port || 5432)], ['127.0.0.2', Number(database.port || 5432)]);
+    }
+    const { body } = await call('probe', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ targets }) });
+    expect(body).toEqual(['NotCapable', 'connected', ...(kind === 'postgres' ? ['NotCapable', 'NotCapable', 'NotCapable'] : [])]);
+  });
+
   it('tracks a state per deployment (seed 003) and refuses unknown states', async () => {
     const [latest] = await history('greet');
     expect((await operator('PATCH', `backend-functions/greet/deployments/${latest.id}`, { state: 'under_user_test' })).status).toBe(200);

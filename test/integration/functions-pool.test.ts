@@ -29,7 +29,7 @@ describe('the pool of function processes', () => {
     await writeFile(path.join(dir, 'broken.ts'), "throw new Error('cannot load this');\n");
     await writeFile(path.join(dir, 'nohandler.ts'), 'export const x = 1;\n');
     pool = new WorkerPool(
-      { denoDir: TEST_DENO_DIR, caCertFile: TEST_CA_CERT_FILE, memoryMb: 128, startTimeoutMs: 30_000, idleMs: 400, failureMemoryMs: 60_000 },
+      { denoDir: TEST_DENO_DIR, caCertFile: TEST_CA_CERT_FILE, deniedNet: [], memoryMb: 128, startTimeoutMs: 30_000, idleMs: 400, failureMemoryMs: 60_000 },
       (_launch, line) => lines.push(line.message),
     );
   });
