@@ -9,6 +9,7 @@ import { startDevServer, startSiteCommand } from '../server/index.js';
 import { automationsCommand } from './automations.js';
 import { CliContext, functionsCommand, secretsCommand } from './functions.js';
 import { integrationsCommand } from './integrations.js';
+import { siteCommand } from './site.js';
 
 const USAGE = `Usage:
   homebase dev [project-dir] [--port 4400] [--host 127.0.0.1] [--database-url URL] [--site DIR | --no-site-command]
@@ -18,7 +19,8 @@ const USAGE = `Usage:
   homebase secrets set NAME=VALUE... | list | delete NAME [--dir D]
   homebase functions list | logs <name> [--follow] | deployments <name> | activate <name> <id> [--dir D]
   homebase automations list | runs <name> [--logs] | pause <name> | resume <name> | run <name> [--function F] [--dir D]
-  homebase integrations set <slug> --file spec.json | list | delete <slug> | calls [slug] [--limit N] [--dir D]`;
+  homebase integrations set <slug> --file spec.json | list | delete <slug> | calls [slug] [--limit N] [--dir D]
+  homebase site deploy [folder] [--dir D]`;
 
 class UsageError extends Error {}
 
@@ -213,6 +215,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await automationsCommand(rest, cliContext);
       case 'integrations':
         return await integrationsCommand(rest, cliContext);
+      case 'site':
+        return await siteCommand(rest, cliContext);
       case 'import':
         return await importCommand(rest);
       case undefined:

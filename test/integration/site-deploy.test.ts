@@ -8,6 +8,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliContext } from '../../src/cli/functions.js';
+import { siteCommand } from '../../src/cli/site.js';
 import { TestServer, databases, startTestServer } from '../support/server.js';
 
 const LIMITS = { maxArchiveBytes: 256 * 1024, maxUnpackedBytes: 512 * 1024, maxFiles: 20 };
@@ -117,6 +119,27 @@ describe.each(databases())('on %s, a site uploaded through the management API', 
     expect(await readdir(sitesDir)).toEqual([server.appId]);
     expect((await readdir(path.join(sitesDir, server.appId))).filter((name) => name.endsWith('.partial'))).toEqual([]);
     expect((await rootPage()).text).toContain('fourth');
+  });
+
+  it('is what `homebase site deploy` does with the project\'s output folder, or the folder it is given', async () => {
+    let output = '';
+    const ctx: CliContext = {
+      server: async () => ({ url: server.url, appId: server.appId, serviceToken: server.serviceToken }),
+      usage: (message) => new Error(message),
+      write: (text) => void (output += text),
+    };
+    const dist = path.join(server.projectDir, 'dist');
+    for (const [name, content] of Object.entries(site('from the cli'))) {
+      await mkdir(path.dirname(path.join(dist, name)), { recursive: true });
+      await writeFile(path.join(dist, name), content);
+    }
+    await siteCommand(['deploy', '--dir', server.projectDir], ctx);
+    expect(output).toMatch(/^Deployed 2 files \(\d+ bytes\) as \S+: http/);
+    expect((await rootPage()).text).toContain('from the cli');
+    await expect(siteCommand(['deploy', path.join(server.projectDir, 'base44'), '--dir', server.projectDir], ctx)).rejects.toThrow(/No index\.html/);
+    await expect(siteCommand(['publish'], ctx)).rejects.toThrow(/homebase site deploy/);
+    // Put the earlier site back for the tests after this one.
+    await deploy(await tarball(site('fourth')));
   });
 
   it('answers 413 for archives over the limits: too big, too many files, or unpacking to too much', async () => {
