@@ -1,20 +1,16 @@
 // The outbox read path: positions are taken in order but committed in any order, so a reader must neither skip a
 // change that commits late nor wait forever for one that rolled back. Needs concurrent transactions: PostgreSQL.
 
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_ADMIN_URL, databases } from '../../test/support/server.js';
+import { databases, openTestDatabase } from '../../test/support/server.js';
 import { Database } from './database.js';
-import { migrate } from './migrations.js';
 import { OutboxCursor, outboxCursor, pruneOutbox, readOutbox } from './outbox.js';
-import { openPostgres } from './postgres.js';
 
 const APP = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 
 describe.skipIf(!databases().includes('postgres'))('on postgres, reading the outbox', () => {
-  const name = `homebase_outbox_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
   let db: Database;
+  let close: () => Promise<void>;
 
   const change = (sql: { query: Database['query'] }, id: string) =>
     sql.query(`INSERT INTO homebase.outbox (app_id, entity, record_id, type, data) VALUES ($1, 'Task', $2, 'create', '{}')`, [APP, id]);
@@ -38,18 +34,9 @@ describe.skipIf(!databases().includes('postgres'))('on postgres, reading the out
   }
 
   beforeAll(async () => {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
-    db = await openPostgres(url.toString());
-    await migrate(db);
+    ({ db, close } = await openTestDatabase('postgres'));
   });
-
-  afterAll(async () => {
-    await db?.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => close?.());
 
   it('a change that commits after a later one is still read, once', async () => {
     const cursor = await outboxCursor(db);
