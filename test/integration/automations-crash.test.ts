@@ -8,13 +8,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { createClient } from '@base44/sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUTOMATIONS_APP, eventually } from '../support/automations.js';
 import { TEST_CA_CERT_FILE, TEST_DENO_DIR, warmDenoCache } from '../support/deno.js';
 import type { Rec } from '../support/sdk.js';
-import { databases, POSTGRES_ADMIN_URL, REPO_ROOT } from '../support/server.js';
+import { createTestDatabase, databases, REPO_ROOT } from '../support/server.js';
 
 const SCRIPT = path.join(REPO_ROOT, 'test/support/dev-process.ts');
 const LEASE_SECONDS = 1;
@@ -105,16 +104,9 @@ describe.each(databases())('on %s, automations after a crash', (kind) => {
     await cp(AUTOMATIONS_APP, projectDir, { recursive: true });
     let databaseUrl: string | undefined;
     if (kind === 'postgres') {
-      const name = `homebase_crash_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-      const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`CREATE DATABASE ${name}`);
-      cleanup.push(async () => {
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.end();
-      });
-      const url = new URL(POSTGRES_ADMIN_URL);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
+      const database = await createTestDatabase();
+      cleanup.push(database.drop);
+      databaseUrl = database.url;
     }
 
     // 1. A change commits on a node whose automations are off, so nothing has queued it when the node dies.

@@ -3,12 +3,11 @@
 // paused are skipped. No functions run here: the runs stay queued for the worker (automations.test.ts delivers them).
 
 import pino from 'pino';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutomationCatalog } from '../../src/automations/catalog.js';
 import { Scheduler } from '../../src/automations/scheduler.js';
 import { Database, Deployment, automationStore, migrate, newId, openPglite, openPostgres, upsertApp } from '../../src/store/index.js';
-import { databases, POSTGRES_ADMIN_URL } from '../support/server.js';
+import { createTestDatabase, databases } from '../support/server.js';
 
 const logger = pino({ level: 'silent' });
 const DEPLOYED = '2026-03-02T09:58:00.000Z';
@@ -23,16 +22,9 @@ describe.each(databases())('on %s, schedules', (kind) => {
       const db = await openPglite(undefined);
       nodes = [db, db];
     } else {
-      const name = `homebase_sched_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-      const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`CREATE DATABASE ${name}`);
-      const url = new URL(POSTGRES_ADMIN_URL);
-      url.pathname = `/${name}`;
-      nodes = [await openPostgres(url.toString()), await openPostgres(url.toString())];
-      drop = async () => {
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.end();
-      };
+      const database = await createTestDatabase();
+      nodes = [await openPostgres(database.url), await openPostgres(database.url)];
+      drop = database.drop;
     }
     await migrate(nodes[0]);
   });

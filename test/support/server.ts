@@ -36,7 +36,8 @@ export interface TestServer extends DevServer {
   fetch(pathAndQuery: string, init?: RequestInit): Promise<Response>;
 }
 
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh, empty PostgreSQL database on the test server: its URL, and `drop` to remove it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `homebase_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
@@ -58,7 +59,7 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<{ db: Databa
     await migrate(db);
     return { db, close: () => db.close() };
   }
-  const database = await createDatabase();
+  const database = await createTestDatabase();
   const db = await openPostgres(database.url);
   await migrate(db);
   return {
@@ -94,7 +95,7 @@ export async function startTestServer(kind: DatabaseKind, projectDir = KARARA, o
       !source.includes('.homebase') && source !== KARARA_BUILD && (options.keepAppId || !source.endsWith('.app.jsonc'));
     await cp(projectDir, dir, { recursive: true, filter: copied });
   }
-  const database = kind === 'postgres' && !options.joining ? await createDatabase() : undefined;
+  const database = kind === 'postgres' && !options.joining ? await createTestDatabase() : undefined;
   const databaseUrl = options.joining?.databaseUrl ?? database?.url ?? 'memory://';
   const server = await startDevServer({
     projectDir: dir,
