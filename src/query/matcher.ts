@@ -1,9 +1,10 @@
 // Evaluates the filter language in memory, with exactly the semantics of the SQL `compileFilter` writes
-// (realtime events, access checks on records in hand). Each construct mirrors one in filter.ts: change both.
+// (realtime events, access checks on records in hand). The walk itself is filter-walker.ts, shared with the SQL
+// compiler; what each test means on a record mirrors its SQL in filter.ts, and the property tests hold them equal.
 
 import { badRequest } from '../errors.js';
 import { ColumnType, FieldKinds, ValueKind, builtinColumn, splitPath, unknownKinds } from './fields.js';
-import { isPlainObject } from './filter.js';
+import { FilterWalker, RangeOperator, WalkBudget, isPlainObject } from './filter-walker.js';
 import { toPostgresRegex } from './regex.js';
 import { timestampValue } from './timestamps.js';
 
@@ -39,21 +40,12 @@ export function matchesFilter(
 // ---------------------------------------------------------------------------------------------------------------
 // Values as PostgreSQL sees them. `undefined` is SQL NULL (a missing field); `null` is JSON null.
 
-const MAX_DEPTH = 16;
-const MAX_CONDITIONS = 1000;
-
-const FIELD_OPERATORS = new Set([
-  '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists',
-  '$regex', '$options', '$all', '$size', '$elemMatch', '$not',
-]);
-
 /** Keys of a flat record that are not in its `data` column: the SQL reads them from columns or not at all. */
 const RECORD_BUILTINS = new Set(['id', 'created_date', 'updated_date', 'created_by', 'created_by_id', 'is_sample']);
 
 type Pred = (root: unknown) => boolean;
 type ValueTest = (value: unknown) => boolean;
-type Op = '>' | '>=' | '<' | '<=';
-const RANGE_OPS: Record<string, Op> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
+type Op = RangeOperator;
 
 const TRUE: Pred = () => true;
 const FALSE: Pred = () => false;
@@ -302,117 +294,29 @@ function orElement(test: ValueTest): ValueTest {
   return (value) => test(value) || (Array.isArray(value) && value.some(test));
 }
 
-interface Budget {
-  conditions: number;
-}
+class MatcherCompiler extends FilterWalker<Pred, Ref> {
+  constructor(fields: Resolver, budget: WalkBudget = { conditions: 0 }) {
+    super(fields, budget);
+  }
 
-class MatcherCompiler {
-  constructor(
-    private readonly fields: Resolver,
-    private readonly budget: Budget = { conditions: 0 },
-  ) {}
-
-  query(query: unknown, depth: number): Pred {
-    if (!isPlainObject(query)) throw badRequest('A query must be a JSON object');
-    this.checkDepth(depth);
-    const parts = Object.entries(query).map(([key, value]) => {
-      this.countCondition();
-      switch (key) {
-        case '$and':
-          return all(this.subqueries(key, value, depth));
-        case '$or':
-          return any(this.subqueries(key, value, depth));
-        case '$nor':
-          return not(any(this.subqueries(key, value, depth)));
-        default:
-          if (key.startsWith('$')) throw badRequest(`Unsupported query operator ${key.slice(0, 40)}`);
-          return this.field(this.fields.resolve(key), value, depth);
-      }
-    });
+  protected and(parts: Pred[]): Pred {
     return all(parts);
   }
 
-  private checkDepth(depth: number): void {
-    if (depth > MAX_DEPTH) throw badRequest(`Query is nested deeper than ${MAX_DEPTH} levels`);
+  protected or(parts: Pred[]): Pred {
+    return any(parts);
   }
 
-  private countCondition(): void {
-    if (++this.budget.conditions > MAX_CONDITIONS) throw badRequest(`Query has more than ${MAX_CONDITIONS} conditions`);
+  protected not(part: Pred): Pred {
+    return not(part);
   }
 
-  private subqueries(operator: string, value: unknown, depth: number): Pred[] {
-    if (!Array.isArray(value) || value.length === 0) throw badRequest(`${operator} takes a non-empty array of queries`);
-    return value.map((sub) => this.query(sub, depth + 1));
+  protected never(): Pred {
+    return FALSE;
   }
 
-  private field(ref: Ref, condition: unknown, depth: number): Pred {
-    if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith('$'))) {
-      return this.operators(ref, condition, depth + 1);
-    }
-    if (Array.isArray(condition)) return this.in(ref, condition);
-    return this.equals(ref, condition);
-  }
-
-  operators(ref: Ref, ops: Record<string, unknown>, depth: number): Pred {
-    this.checkDepth(depth);
-    const parts: Pred[] = [];
-    for (const [op, operand] of Object.entries(ops)) {
-      if (!FIELD_OPERATORS.has(op)) throw badRequest(`Unsupported query operator ${op.slice(0, 40)}`);
-      this.countCondition();
-      switch (op) {
-        case '$eq':
-          parts.push(this.equals(ref, operand, true));
-          break;
-        case '$ne':
-          parts.push(not(this.equals(ref, operand, true)));
-          break;
-        case '$gt':
-        case '$gte':
-        case '$lt':
-        case '$lte':
-          parts.push(this.range(ref, RANGE_OPS[op], operand));
-          break;
-        case '$in':
-          parts.push(this.in(ref, this.list(op, operand)));
-          break;
-        case '$nin':
-          parts.push(not(this.in(ref, this.list(op, operand))));
-          break;
-        case '$exists': {
-          if (typeof operand !== 'boolean' && typeof operand !== 'number') throw badRequest('$exists takes true or false');
-          const exists = this.at(ref, (value) => value !== undefined);
-          parts.push(operand ? exists : not(exists));
-          break;
-        }
-        case '$regex':
-          parts.push(this.regex(ref, operand, ops.$options));
-          break;
-        case '$options':
-          if (!('$regex' in ops)) throw badRequest('$options is only valid with $regex');
-          break;
-        case '$all':
-          parts.push(this.all(ref, this.list(op, operand), depth));
-          break;
-        case '$size':
-          parts.push(this.size(ref, operand));
-          break;
-        case '$elemMatch':
-          parts.push(this.elemMatch(ref, operand, depth));
-          break;
-        case '$not':
-          if (!isPlainObject(operand) || Object.keys(operand).length === 0) {
-            throw badRequest('$not takes a non-empty object of operators');
-          }
-          parts.push(not(this.operators(ref, operand, depth + 1)));
-          break;
-      }
-    }
-    return all(parts);
-  }
-
-  private list(op: string, operand: unknown): unknown[] {
-    if (!Array.isArray(operand)) throw badRequest(`${op} takes an array`);
-    return operand;
+  protected exists(ref: Ref): Pred {
+    return this.at(ref, (value) => value !== undefined);
   }
 
   /** A positive test on the value(s) at a field: for columns, their value (undefined = NULL). */
@@ -426,8 +330,7 @@ class MatcherCompiler {
     return (root) => test(get(root));
   }
 
-  /** MongoDB's `null`: the field is null, missing, or an array holding null. */
-  private isNull(ref: Ref): Pred {
+  protected isNull(ref: Ref): Pred {
     if (ref.type === 'column') {
       const get = columnGetter(ref);
       return (root) => get(root) === undefined;
@@ -438,15 +341,11 @@ class MatcherCompiler {
     return this.at(ref, nullish);
   }
 
-  private equals(ref: Ref, value: unknown, exactArrays = false): Pred {
-    if (value === undefined) throw badRequest('A query value cannot be undefined');
-    if (value === null) return this.isNull(ref);
-    if (Array.isArray(value) && !exactArrays) return this.in(ref, value);
-    return this.at(ref, this.equalsValue(ref, value));
+  protected equalsValue(ref: Ref, value: unknown): Pred {
+    return this.at(ref, this.equalsTest(ref, value));
   }
 
-  /** Equality with a non-null value (an array value is compared whole). */
-  private equalsValue(ref: Ref, value: unknown): ValueTest {
+  private equalsTest(ref: Ref, value: unknown): ValueTest {
     if (ref.type === 'column') {
       const literal = this.columnValue(ref, value);
       return (v) => v !== undefined && v === literal;
@@ -462,15 +361,11 @@ class MatcherCompiler {
     return (v) => exact(v) || inArray(v);
   }
 
-  private in(ref: Ref, values: unknown[]): Pred {
-    if (values.length === 0) return FALSE;
-    const present = values.filter((v) => v !== null);
-    const parts = present.length > 0 ? [this.at(ref, this.inValues(ref, present))] : [];
-    if (values.includes(null)) parts.push(this.isNull(ref));
-    return any(parts);
+  protected inValues(ref: Ref, values: unknown[]): Pred {
+    return this.at(ref, this.inTest(ref, values));
   }
 
-  private inValues(ref: Ref, values: unknown[]): ValueTest {
+  private inTest(ref: Ref, values: unknown[]): ValueTest {
     if (ref.type === 'column') {
       const literals = values.map((v) => this.columnValue(ref, v));
       return (v) => v !== undefined && literals.includes(v as string | bigint);
@@ -479,11 +374,11 @@ class MatcherCompiler {
     return mayBeArray(ref.kind) ? orElement(member) : member;
   }
 
-  private range(ref: Ref, op: Op, value: unknown): Pred {
-    return this.at(ref, this.rangeValue(ref, op, value));
+  protected range(ref: Ref, op: Op, value: unknown): Pred {
+    return this.at(ref, this.rangeTest(ref, op, value));
   }
 
-  private rangeValue(ref: Ref, op: Op, value: unknown): ValueTest {
+  private rangeTest(ref: Ref, op: Op, value: unknown): ValueTest {
     if (ref.type === 'column') {
       const literal = this.columnValue(ref, value);
       return (v) => v !== undefined && holds(compareColumn(v as string | bigint, literal), op);
@@ -499,12 +394,8 @@ class MatcherCompiler {
     throw badRequest(`Range operators take a number, string or boolean, not ${JSON.stringify(value)?.slice(0, 40)}`);
   }
 
-  private regex(ref: Ref, pattern: unknown, options: unknown): Pred {
-    if (typeof pattern !== 'string') throw badRequest('$regex takes a string pattern');
-    if (options !== undefined && (typeof options !== 'string' || !/^[imsx]*$/.test(options))) {
-      throw badRequest('$options may only contain the flags i, m, s, x');
-    }
-    const matches = postgresRegexTest(toPostgresRegex(pattern, (options as string | undefined) ?? ''));
+  protected regex(ref: Ref, pattern: string, options: string): Pred {
+    const matches = postgresRegexTest(toPostgresRegex(pattern, options));
     if (ref.type === 'column') {
       // PostgreSQL has no `~` for timestamptz: the statement fails.
       if (ref.column === 'timestamp') throw badRequest(`$regex cannot be used on ${ref.name}`);
@@ -514,40 +405,15 @@ class MatcherCompiler {
     return this.at(ref, mayBeArray(ref.kind) ? orElement(test) : test);
   }
 
-  /** `$all` is the AND of equalities (MongoDB), so a scalar field equal to the only value matches too. */
-  private all(ref: Ref, values: unknown[], depth: number): Pred {
-    if (values.length === 0) return FALSE;
-    return all(
-      values.map((value) => {
-        if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) {
-          if (Object.keys(value).length === 1 && '$elemMatch' in value) return this.elemMatch(ref, value.$elemMatch, depth);
-          throw badRequest('$all takes values or {$elemMatch: {...}} conditions');
-        }
-        return this.equals(ref, value, true);
-      }),
-    );
-  }
-
-  private size(ref: Ref, size: unknown): Pred {
-    if (!Number.isInteger(size) || (size as number) < 0) throw badRequest('$size takes a non-negative integer');
-    if (ref.type === 'column') return FALSE;
+  protected size(ref: Ref, size: number): Pred {
     return this.at(ref, (v) => Array.isArray(v) && v.length === size);
   }
 
-  private elemMatch(ref: Ref, condition: unknown, depth: number): Pred {
-    if (ref.type === 'column') throw badRequest('$elemMatch applies to array fields');
-    if (!isPlainObject(condition)) throw badRequest('$elemMatch takes an object');
-    const inner = this.elemMatchValue(condition, depth);
-    return this.at(ref, (v) => Array.isArray(v) && v.some((element) => inner(element)));
-  }
-
-  private elemMatchValue(condition: Record<string, unknown>, depth: number): Pred {
-    const keys = Object.keys(condition);
+  protected elemMatchValue(ref: Ref, condition: Record<string, unknown>, operators: boolean, depth: number): Pred {
     const inner = new MatcherCompiler(elementResolver(), this.budget);
     const self: JsonRef = { type: 'json', kind: 'unknown', get: (element) => element, containment: false };
-    return keys.length > 0 && keys.every((k) => k.startsWith('$') && FIELD_OPERATORS.has(k))
-      ? inner.operators(self, condition, depth + 1)
-      : inner.query(condition, depth + 1);
+    const holdsFor = operators ? inner.operators(self, condition, depth + 1) : inner.query(condition, depth + 1);
+    return this.at(ref, (v) => Array.isArray(v) && v.some((element) => holdsFor(element)));
   }
 
   /** A built-in column's comparison value, checked as filter.ts checks it. */
