@@ -15,7 +15,7 @@ import { entityRoutes } from './routes/entities.js';
 import { fileRoutes } from './routes/files.js';
 import { functionAdminRoutes } from './routes/function-admin.js';
 import { functionRoutes } from './routes/functions.js';
-import { integrationRoutes } from './routes/integrations.js';
+import { aiGatewayRoutes, integrationRoutes } from './routes/integrations.js';
 import { pageRoutes } from './routes/pages.js';
 import { secretRoutes } from './routes/secrets.js';
 import { SiteRoot, siteDeployRoutes, siteRoutes } from './routes/site.js';
@@ -69,6 +69,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   if (services.devMailbox) devMailRoutes(server, services.devMailbox);
   functionRoutes(server, services);
   integrationRoutes(server, services, options.maxFileBytes);
+  aiGatewayRoutes(server, services);
   connectorRoutes(server, services);
   fileRoutes(server, services);
   appEventRoutes(server, services);

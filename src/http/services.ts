@@ -5,7 +5,7 @@ import type { AutomationService } from '../automations/index.js';
 import type { FileService } from '../files/index.js';
 import type { FunctionsService } from '../functions/index.js';
 import type { DevMailbox, Mailer } from '../mail/index.js';
-import type { AppIntegrations, CoreIntegrations } from '../integrations/index.js';
+import type { AiGateway, AppIntegrations, CoreIntegrations } from '../integrations/index.js';
 import type { AppEventLog, EntityRepository } from '../store/index.js';
 import type { SiteDeployments } from '../site/index.js';
 import type { AppRegistry } from '../tenancy/index.js';
@@ -18,6 +18,8 @@ export interface Services {
   records: EntityRepository;
   users: UserService;
   integrations: CoreIntegrations;
+  /** The OpenAI-compatible chat API of `aiGateway.connection()`. */
+  aiGateway: AiGateway;
   /** The app's custom integrations and connectors, with their call trace. */
   appIntegrations: AppIntegrations;
   /** Uploaded files: storage, public and signed URLs, usage. */

@@ -5,6 +5,7 @@ export { CoreIntegrations } from './core.js';
 export type { CoreCall, CoreEndpoint, UploadedFile } from './core.js';
 export { registerAiIntegrations } from './ai.js';
 export type { AiDependencies } from './ai.js';
+export { GATEWAY_FLAVOURS, type AiGateway } from './ai-gateway.js';
 export type { AppFileStore } from './app-files.js';
 export { registerFileIntegrations } from './files.js';
 export { registerSendEmail } from './send-email.js';

@@ -24,6 +24,8 @@ interface ChatCompletion {
   choices?: { message?: { content?: unknown; refusal?: unknown } }[];
 }
 
+const PROVIDER_LABEL = 'LLM provider';
+
 // Wrapping key for schemas whose root is not an object: structured output wants an object at the root.
 const WRAPPED = 'result';
 
@@ -76,31 +78,36 @@ export class LlmProvider {
     return fallback;
   }
 
+  /** The SDK model names the app's and the server's alias tables map. */
+  aliasNames(app: AppRuntime): string[] {
+    return [...Object.keys(app.settings.integrations?.llm?.aliases ?? {}), ...Object.keys(this.settings.aliases ?? {})];
+  }
+
   /** Whether `model()` would find a provider and a model for the app. */
   configuredFor(app: AppRuntime): boolean {
     return Boolean(this.settings.baseUrl && (app.settings.integrations?.llm?.model ?? this.settings.model));
   }
 
   private endpoint(): ProviderEndpoint {
-    return { label: 'LLM provider', baseUrl: this.settings.baseUrl!, apiKey: this.settings.apiKey, timeoutMs: this.settings.timeoutMs };
+    return { label: PROVIDER_LABEL, baseUrl: this.settings.baseUrl!, apiKey: this.settings.apiKey, timeoutMs: this.settings.timeoutMs };
+  }
+
+  /** One chat-completions request as given (its `model` already a provider model); the provider's answer as is. */
+  async chatCompletion(app: AppRuntime, request: { model: string } & Record<string, unknown>): Promise<unknown> {
+    const started = Date.now();
+    try {
+      const completion = await postJson(this.endpoint(), '/chat/completions', request);
+      this.logger?.info({ appId: app.id, model: request.model, ms: Date.now() - started }, 'llm call');
+      return completion;
+    } catch (error) {
+      this.logger?.warn({ appId: app.id, model: request.model, ms: Date.now() - started, err: { message: (error as Error).message } }, 'llm call failed');
+      throw error;
+    }
   }
 
   async complete(app: AppRuntime, model: string, messages: ChatMessage[], responseFormat?: object): Promise<string> {
-    const started = Date.now();
-    const endpoint = this.endpoint();
-    try {
-      const completion = (await postJson(endpoint, '/chat/completions', {
-        model,
-        messages,
-        ...(responseFormat ? { response_format: responseFormat } : {}),
-      })) as ChatCompletion;
-      const text = answerText(completion, endpoint.label);
-      this.logger?.info({ appId: app.id, model, ms: Date.now() - started }, 'llm call');
-      return text;
-    } catch (error) {
-      this.logger?.warn({ appId: app.id, model, ms: Date.now() - started, err: { message: (error as Error).message } }, 'llm call failed');
-      throw error;
-    }
+    const completion = await this.chatCompletion(app, { model, messages, ...(responseFormat ? { response_format: responseFormat } : {}) });
+    return answerText(completion as ChatCompletion, PROVIDER_LABEL);
   }
 
   /**

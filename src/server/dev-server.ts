@@ -126,7 +126,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
     const files = new FileService(db, fileStore, createHmac('sha256', secret).update('file-urls').digest());
     registerFileIntegrations(integrations, files);
     registerSendEmail(integrations, { db, mailer, limit: config.sendEmailLimit, logger });
-    registerAiIntegrations(integrations, { files, llm: config.llm, images: config.images, logger });
+    const aiGateway = registerAiIntegrations(integrations, { files, llm: config.llm, images: config.images, logger });
     const appEvents = new AppEventLog(db);
     const appIntegrations = new AppIntegrations(db, new SecretBox(deriveSealingKey(secret, 'integration-credentials-v1')), config.integrations, logger);
     const siteDir = builtSite(config.siteDir, project.site.outputDirectory);
@@ -135,7 +135,7 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
     // `--site DIR` wins; else the last site uploaded through the management API; else the project's built output.
     const siteRoot = async () => (config.siteDir ? siteDir : ((await sites.liveDir(app.id)) ?? siteDir));
     const http = await buildHttpApp(
-      { apps, tokens, authenticator, auth, records, users, integrations, appIntegrations, files, appEvents, mailer, devMailbox, functions, automations, sites },
+      { apps, tokens, authenticator, auth, records, users, integrations, aiGateway, appIntegrations, files, appEvents, mailer, devMailbox, functions, automations, sites },
       { logger, maxBodyBytes: config.maxBodyBytes, maxFileBytes: config.maxFileBytes, siteRoot, maxSiteArchiveBytes: maxArchiveBytes, trustProxy: config.trustProxy },
     );
     await http.listen({ port: config.port, host: config.host });

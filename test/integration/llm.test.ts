@@ -192,6 +192,92 @@ describe.each(databases())('AI integrations on %s', (kind) => {
     });
   });
 
+  describe('AI gateway (aiGateway.connection)', () => {
+    /** What an OpenAI client does with `connection()`: POST `{baseURL}/chat/completions` with the token as its key. */
+    const complete = async (client: Pick<Client, 'aiGateway'>, body: unknown, provider: 'openai' | 'typesafe' = 'openai') => {
+      const { baseURL, token } = client.aiGateway.connection({ provider });
+      const response = await fetch(`${baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Rec };
+    };
+    const hello = [{ role: 'user', content: 'Hello' }];
+
+    it('answers the provider’s completion, with "automatic" on the default model and the server key', async () => {
+      provider.answer({ content: 'Hi there.' });
+      const { status, body } = await complete(app, { model: 'automatic', messages: hello });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant', content: 'Hi there.' } }] });
+      const request = provider.last();
+      expect(request.path).toBe('/v1/chat/completions');
+      expect(request.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+      expect(request.body).toEqual({ model: 'default-model', messages: hello });
+    });
+
+    it('maps SDK model names as InvokeLLM does, passes sampling and tool settings on and leaves other keys out', async () => {
+      const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }];
+      const { status } = await complete(
+        app,
+        { model: 'claude_sonnet_4_6', messages: hello, temperature: 0.2, max_tokens: 50, tools, store: true, metadata: { a: 1 }, stream: false },
+        'typesafe',
+      );
+      expect(status).toBe(200);
+      expect(provider.last().body).toEqual({ model: 'app-claude', messages: hello, temperature: 0.2, max_tokens: 50, tools });
+      await complete(server.service, { model: 'gpt_5_mini', messages: hello });
+      expect(provider.last().body.model).toBe('mini-model');
+    });
+
+    it('lists the model names an app may ask for', async () => {
+      const { baseURL, token } = app.aiGateway.connection();
+      const models = (await (await fetch(`${baseURL}/models`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { id: string }[] };
+      expect(models.data.map((m) => m.id).sort()).toEqual(['automatic', 'claude_sonnet_4_6', 'gpt_5_mini']);
+    });
+
+    it('refuses streaming, malformed requests, anonymous callers and unknown gateways with coded errors', async () => {
+      const before = provider.requests.length;
+      for (const [body, pattern] of [
+        [{ messages: hello, stream: true }, /stream is not supported/],
+        [{ model: 'automatic' }, /messages must be an array/],
+        [{ messages: [] }, /messages must be an array/],
+        [{ messages: [{ role: 'wizard', content: 'x' }] }, /messages\[0\] must be an object whose role/],
+        [{ messages: ['Hello'] }, /messages\[0\]/],
+        [[1, 2], /must be a JSON object/],
+      ] as const) {
+        const { status, body: answer } = await complete(app, body);
+        expect(status).toBe(400);
+        expect(answer).toMatchObject({ code: 'bad_request' });
+        expect(answer.message).toMatch(pattern);
+      }
+      expect((await complete(app, '{"messages": [')).status).toBe(400);
+      const anonymous = await complete(server.client(), { messages: hello });
+      expect(anonymous).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+      const forged = await fetch(`${app.aiGateway.connection().baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer not.a.token' },
+        body: JSON.stringify({ messages: hello }),
+      });
+      expect(forged.status).toBe(401);
+      const unknown = await fetch(`${server.url}/api/apps/${server.appId}/ai/anthropic/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.aiGateway.connection().token}` },
+        body: JSON.stringify({ messages: hello }),
+      });
+      expect(unknown.status).toBe(404);
+      expect(provider.requests.length).toBe(before);
+    });
+
+    it('answers 502 with the provider’s message, without the key, when the provider fails', async () => {
+      provider.answer({ status: 429, error: `Rate limit reached for key ${PROVIDER_KEY}` });
+      const { status, body } = await complete(app, { messages: hello });
+      expect(status).toBe(502);
+      expect(body).toMatchObject({ code: 'upstream_failed' });
+      expect(body.message).toMatch(/answered 429: Rate limit reached/);
+      expect(JSON.stringify(body)).not.toContain(PROVIDER_KEY);
+    });
+  });
+
   describe('GenerateImage', () => {
     it('stores the generated image as a public file of the app and returns its URL', async () => {
       const { url } = (await app.integrations.Core.GenerateImage({ prompt: 'A lighthouse at dusk' })) as { url: string };
@@ -307,6 +393,17 @@ describe('AI integrations without providers', () => {
     const image = await failure(app.integrations.Core.GenerateImage({ prompt: 'A cat' }));
     expectCoded(image, [503], ['not_configured']);
     expect(image.message).toMatch(/IMAGE_MODEL/);
+  });
+
+  it('answers the AI gateway 503 not_configured', async () => {
+    const { baseURL, token } = app.aiGateway.connection();
+    const response = await fetch(`${baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'not_configured', message: expect.stringMatching(/LLM_BASE_URL/) });
   });
 
   it('still reads tables, which need no model, and answers 503 for text that would', async () => {

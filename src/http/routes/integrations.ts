@@ -1,4 +1,4 @@
-// `base44.integrations.Core.<Name>(params)`: JSON bodies, or multipart when the app passes files.
+// `base44.integrations.Core.<Name>(params)`: JSON bodies, or multipart when the app passes files; and the AI gateway.
 // The SDK sends objects and arrays as JSON-string parts and scalars as strings; both are turned back into values.
 
 import { createWriteStream } from 'node:fs';
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, payloadTooLarge, unauthorized } from '../../errors.js';
-import type { UploadedFile } from '../../integrations/index.js';
+import { badRequest, notFound, payloadTooLarge, unauthorized } from '../../errors.js';
+import { GATEWAY_FLAVOURS, type UploadedFile } from '../../integrations/index.js';
 import { isPlainObject } from '../../query/index.js';
 import { resolveContext } from '../context.js';
 import type { Services } from '../services.js';
@@ -75,4 +75,24 @@ export function integrationRoutes(server: FastifyInstance, services: Services, m
     if (typeof answer === 'string') return reply.type('application/json').send(JSON.stringify(answer));
     return answer;
   });
+}
+
+type GatewayParams = { Params: { appId: string; flavour: string } };
+
+/** `aiGateway.connection()`'s base URL: OpenAI clients post chat completions there with the app user's token. */
+export function aiGatewayRoutes(server: FastifyInstance, services: Services): void {
+  const { apps, authenticator, aiGateway } = services;
+
+  const caller = async (request: FastifyRequest<GatewayParams>) => {
+    if (!GATEWAY_FLAVOURS.includes(request.params.flavour)) throw notFound(`No AI gateway ${request.params.flavour.slice(0, 40)}`);
+    const { app, principal } = await resolveContext(request, apps, authenticator);
+    // The gateway spends the operator's money, as integrations do: signed-in users and the service role only.
+    if (principal.kind === 'anonymous') throw unauthorized('Sign in to use the AI gateway');
+    return app;
+  };
+
+  server.post<GatewayParams>('/api/apps/:appId/ai/:flavour/v1/chat/completions', async (request) =>
+    aiGateway.chatCompletion(await caller(request), request.body),
+  );
+  server.get<GatewayParams>('/api/apps/:appId/ai/:flavour/v1/models', async (request) => aiGateway.models(await caller(request)));
 }
