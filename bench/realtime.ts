@@ -2,13 +2,14 @@
 // at a steady 200/s; event-to-delivery latency (the writer's send time, carried in the record, to receipt) and
 // delivered/expected counts. On PostgreSQL also split over two nodes, with every write made on the first.
 // `npm run bench [-- --quick] [-- --db pglite|postgres]`; alone: `node --import tsx bench/realtime.ts`.
-// Note: the writer, the 1,000 clients, the server(s) and the database all share this machine's cores.
+// Note: the writer, the 1,000 clients (in worker threads, `--client-threads`, 2), the server(s) and the database all
+// share this machine's cores.
 
 import http from 'node:http';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { io, Socket } from 'socket.io-client';
+import { ClientThreads, now } from './realtime-clients.js';
 import {
   ServerInfo,
   cleanupOnSignals,
@@ -27,20 +28,16 @@ import {
   scratchDatabase,
 } from './support.js';
 
-const { quick: QUICK, databases: DATABASES, flags } = benchArgs({ sockets: '1000', rate: '200' });
+const { quick: QUICK, databases: DATABASES, flags } = benchArgs({ sockets: '1000', rate: '200', 'client-threads': '2' });
+const CLIENT_THREADS = Number(flags['client-threads']);
 const SOCKETS = Number(flags.sockets);
 const WRITES_PER_SECOND = Number(flags.rate);
 const SECONDS = QUICK ? 5 : 10;
 const TARGET_P99_MS = 50;
-const SOCKET_PATH = '/ws-user-apps/socket.io/';
-const CONNECT_BATCH = 50;
 const DRAIN_MS = 10_000;
 const ENTITY = { name: 'Tick', type: 'object', properties: { seq: { type: 'number' }, sent_at: { type: 'number' }, phase: { type: 'string' } } };
 
 cleanupOnSignals();
-
-/** Milliseconds since the epoch with sub-millisecond precision; writer and clients share this process's clock. */
-const now = () => performance.timeOrigin + performance.now();
 
 async function benchProject(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'homebase-bench-realtime-'));
@@ -95,96 +92,6 @@ interface Outcome {
   clientCpu: number;
 }
 
-/** The clients: plain socket.io sockets doing what the SDK does (handshake query, `join` on every connect). */
-class Clients {
-  private readonly sockets: Socket[] = [];
-  /** Per socket, which measured writes (by seq) arrived. */
-  private seen: Uint8Array[] = [];
-  latencies = new Float64Array(0);
-  delivered = 0;
-  duplicates = 0;
-  /** Sockets the server dropped (under overload: clients too busy to answer its pings). */
-  disconnects = 0;
-  private probeSeen: Set<number>[] = [];
-
-  constructor(
-    private readonly appId: string,
-    private readonly room = `entities:${appId}:Tick`,
-  ) {}
-
-  async connect(urls: string[], count: number): Promise<void> {
-    for (let start = 0; start < count; start += CONNECT_BATCH) {
-      await Promise.all(
-        Array.from({ length: Math.min(CONNECT_BATCH, count - start) }, (_, k) => this.open(urls[(start + k) % urls.length], start + k)),
-      );
-    }
-  }
-
-  private open(url: string, index: number): Promise<void> {
-    const socket = io(url, {
-      path: SOCKET_PATH,
-      transports: ['websocket'],
-      query: { app_id: this.appId, token: 'null', anonymous_id: `bench-${index}` },
-      forceNew: true,
-      reconnection: false,
-    });
-    this.sockets.push(socket);
-    this.probeSeen.push(new Set());
-    socket.on('connect', () => socket.emit('join', this.room));
-    socket.on('disconnect', (reason) => {
-      if (reason !== 'io client disconnect') this.disconnects++;
-    });
-    socket.on('update_model', (message: { room: string; data: string }) => {
-      if (message.room !== this.room) return;
-      const received = now();
-      const { data } = JSON.parse(message.data) as { data: { seq: number; sent_at: number; phase: string } };
-      if (data.phase === 'probe') {
-        this.probeSeen[index].add(data.seq);
-        return;
-      }
-      const seen = this.seen[index];
-      if (seen[data.seq]) {
-        this.duplicates++;
-        return;
-      }
-      seen[data.seq] = 1;
-      this.latencies[this.delivered++] = received - data.sent_at;
-    });
-    return new Promise((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', (error) => reject(new Error(`socket ${index} could not connect: ${error.message}`)));
-    });
-  }
-
-  /** Every client has joined once a probe written now reaches all of them. */
-  async ready(write: (seq: number) => Promise<void>): Promise<void> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      await write(attempt);
-      const deadline = Date.now() + 500;
-      while (Date.now() < deadline) {
-        if (this.probeSeen.every((seen) => seen.size > 0)) return;
-        await sleep(20);
-      }
-    }
-    throw new Error(`only ${this.probeSeen.filter((s) => s.size > 0).length} of ${this.sockets.length} clients joined`);
-  }
-
-  reset(writes: number): void {
-    this.seen = this.sockets.map(() => new Uint8Array(writes));
-    this.latencies = new Float64Array(writes * this.sockets.length);
-    this.delivered = 0;
-    this.duplicates = 0;
-  }
-
-  get count(): number {
-    return this.sockets.length;
-  }
-
-  close(): void {
-    this.sockets.forEach((s) => s.disconnect());
-  }
-}
-
 // A bounded keep-alive pool: when the machine falls behind, writes queue here instead of opening ever more connections
 // until connecting itself times out (which fetch did, failing writes the server never saw).
 const writerAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -208,18 +115,18 @@ function createTick(writer: ServerInfo, body: Record<string, unknown>): Promise<
 }
 
 async function run(scenario: Scenario): Promise<Outcome> {
-  const clients = new Clients(scenario.writer.appId);
-  const disconnect = onCleanup('disconnect clients', async () => clients.close());
+  const clients = new ClientThreads(scenario.writer.appId, CLIENT_THREADS);
+  const disconnect = onCleanup('disconnect clients', () => clients.close());
   try {
     const connectStart = Date.now();
     await clients.connect(scenario.urls, SOCKETS);
     console.log(`  ${scenario.label}: ${fmtInt(clients.count)} clients connected in ${((Date.now() - connectStart) / 1000).toFixed(1)} s`);
     await clients.ready(async (seq) => {
       await createTick(scenario.writer, { seq, sent_at: now(), phase: 'probe' });
-    });
+    }, sleep);
 
     const writes = WRITES_PER_SECOND * SECONDS;
-    clients.reset(writes);
+    await clients.reset(writes);
     const serverCpuBefore = (await Promise.all(scenario.pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
     const clientCpuBefore = process.cpuUsage();
     const interval = 1000 / WRITES_PER_SECOND;
@@ -251,13 +158,14 @@ async function run(scenario: Scenario): Promise<Outcome> {
     if (failures.size > 0) console.log(`  ! failed writes: ${[...failures].map(([reason, n]) => `${n}× ${reason}`).join(', ')}`);
     const expected = (writes - failedWrites) * clients.count;
     const drainUntil = Date.now() + DRAIN_MS;
-    while (clients.delivered < expected && Date.now() < drainUntil) await sleep(20);
-    if (clients.disconnects > 0) console.log(`  ! the server dropped ${clients.disconnects} clients during the run`);
+    while ((await clients.tally()).delivered < expected && Date.now() < drainUntil) await sleep(20);
+    const { latencies: measured, tally } = await clients.collect();
+    if (tally.disconnects > 0) console.log(`  ! the server dropped ${tally.disconnects} clients during the run`);
 
     const serverCpu = (await Promise.all(scenario.pids.map(cpuSeconds))).reduce((a, b) => a + b, 0) - serverCpuBefore;
     const clientUsage = process.cpuUsage(clientCpuBefore);
-    const perThousand = 1000 / Math.max(1, clients.delivered);
-    const latencies = clients.latencies.slice(0, clients.delivered).sort();
+    const perThousand = 1000 / Math.max(1, tally.delivered);
+    const latencies = measured.sort();
     const writeLatencies = writeTimes.sort();
     return {
       label: scenario.label,
@@ -265,8 +173,8 @@ async function run(scenario: Scenario): Promise<Outcome> {
       writes,
       failedWrites,
       expected,
-      delivered: clients.delivered,
-      duplicates: clients.duplicates,
+      delivered: tally.delivered,
+      duplicates: tally.duplicates,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       max: latencies[latencies.length - 1] ?? NaN,

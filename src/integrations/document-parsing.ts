@@ -2,25 +2,16 @@
 // thread would stall every other request. One worker, started on first use and restarted if it dies.
 
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../worker-entry.js';
 import type { ParseAnswer, ParseRequest } from './document-worker.js';
 import { DocumentError, type Table } from './documents.js';
 import type { PdfText } from './pdf-text.js';
 
 const here = fileURLToPath(import.meta.url);
-const workerFile = path.join(path.dirname(here), `document-worker${path.extname(here)}`);
-
-/** The worker's entry: the compiled file, or when run from source (tests, tsx) the TypeScript one loaded through tsx. */
-function workerEntry(): URL {
-  if (!here.endsWith('.ts')) return pathToFileURL(workerFile);
-  // The package's ESM entry beside the CommonJS one `require` finds (a data: URL cannot resolve `tsx/esm/api` itself).
-  const tsxApi = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs');
-  const tsx = pathToFileURL(tsxApi).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(pathToFileURL(workerFile).href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
-}
+// Beside this file, compiled or not.
+const workerFile = pathToFileURL(path.join(path.dirname(here), `document-worker${path.extname(here)}`));
 
 let worker: Worker | undefined;
 let nextId = 0;
@@ -33,7 +24,7 @@ function failAll(error: Error): void {
 
 function started(): Worker {
   if (worker) return worker;
-  const thread = new Worker(workerEntry());
+  const thread = new Worker(workerEntry(workerFile));
   thread.on('message', (answer: ParseAnswer) => {
     const job = pending.get(answer.id);
     if (!job) return;
