@@ -91,6 +91,7 @@ async function dev(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     siteDir: values.site ? path.resolve(values.site) : undefined,
     logLevel: (env.LOG_LEVEL as 'info' | undefined) ?? 'info',
     smtpUrl: env.SMTP_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
     mailFrom: env.MAIL_FROM || undefined,
     sendEmailLimit: env.SEND_EMAIL_PER_HOUR ? { attempts: Number(env.SEND_EMAIL_PER_HOUR), windowSeconds: 3600 } : undefined,
     trustProxy: trustProxy(env.TRUST_PROXY),

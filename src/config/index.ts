@@ -43,13 +43,18 @@ export const devConfigSchema = z.object({
   trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
   /** How long a node trusts a session it checked; revocation reaches other nodes within this time. */
   sessionCheckSeconds: z.number().positive().default(5),
+  /**
+   * redis://[user:pass@]host:6379[/db] or rediss://…: nodes on PostgreSQL tell each other of outbox commits through
+   * Redis pub/sub instead of the database's NOTIFY (for connections that cannot LISTEN, such as a transaction pooler).
+   */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'Redis URL must start with redis:// or rediss://').optional(),
   // Measured on 2 cores: a few connections with pipelined queries beat many (fewer socket writes per query).
   databaseConnections: z.number().int().positive().default(8),
   /** smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; absent means mail is captured by the dev mailbox. */
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'SMTP URL must start with smtp:// or smtps://').optional(),
   /** Sender of every mail, `Name <address>`; apps set the display name only. */
   mailFrom: z.string().min(1).optional(),
-  /** Core.SendEmail calls each app may make per window (counted per node, like the sign-in limits). */
+  /** Core.SendEmail calls each app may make per window (counted in the database, across nodes). */
   sendEmailLimit: attemptLimit.default({ attempts: 100, windowSeconds: 60 * 60 }),
   /**
    * Where uploads are kept: a local folder (absent: `<project>/.homebase/files`) or, with `s3`, an existing bucket of

@@ -17,7 +17,7 @@ import { DevMailbox, createSmtpMailer } from '../mail/index.js';
 import { loadProject, readEntities, readEnvFiles, readFunctions, watchEntities, watchFunctions } from '../project/index.js';
 import { startRealtime } from '../realtime/index.js';
 import { SiteDeployments } from '../site/index.js';
-import { AppEventLog, Database, EntityRepository, SecretBox, deriveSealingKey, keepOutboxPruned, migrate, openPglite, openPostgres } from '../store/index.js';
+import { AppEventLog, Database, EntityRepository, SecretBox, deriveSealingKey, keepOutboxPruned, migrate, openPglite, openPostgres, redisAnnouncer } from '../store/index.js';
 import { AppRegistry, AppRuntime } from '../tenancy/index.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -71,8 +71,12 @@ export async function startDevServer(input: DevConfigInput): Promise<DevServer> 
   await mkdir(dataDir, { recursive: true });
 
   const db = config.databaseUrl?.startsWith('postgres')
-    ? await openPostgres(config.databaseUrl, { maxConnections: config.databaseConnections })
+    ? await openPostgres(config.databaseUrl, {
+        maxConnections: config.databaseConnections,
+        announcer: config.redisUrl ? await redisAnnouncer(config.redisUrl, config.databaseUrl, logger) : undefined,
+      })
     : await openPglite(config.databaseUrl === 'memory://' ? undefined : path.join(dataDir, 'pglite'));
+  if (config.redisUrl && db.kind === 'pglite') logger.info('REDIS_URL is not used: the embedded database serves one process');
   try {
     await migrate(db);
     const app = await AppRuntime.open(db, project.appId, project.settings);

@@ -3,6 +3,8 @@
 export type { Database, Sql, Row } from './database.js';
 export { openPglite } from './pglite.js';
 export { openPostgres } from './postgres.js';
+export { redisAnnouncer } from './commit-announcer.js';
+export type { CommitAnnouncer } from './commit-announcer.js';
 export { migrate } from './migrations.js';
 export { ensureAppSchema, ensureEntityTable, tableRef } from './entity-tables.js';
 export { EntityRepository, MAX_BATCH, RECORD_COLUMNS } from './entity-repository.js';

@@ -2,12 +2,31 @@
 // Statements are prepared and cached per connection; sessions run in UTC like the embedded database.
 
 import postgres from 'postgres';
+import type { CommitAnnouncer } from './commit-announcer.js';
 import { Database, Row, Sql } from './database.js';
 import { translateDatabaseError } from './errors.js';
 import { OUTBOX_CHANNEL, OUTBOX_INSERT } from './outbox.js';
 
 export interface PostgresOptions {
   maxConnections?: number;
+  /** How nodes learn of outbox commits, when not through this database's NOTIFY; closed with the database. */
+  announcer?: CommitAnnouncer;
+}
+
+/** Outbox notices through PostgreSQL itself: NOTIFY after a commit, LISTEN on a connection of its own. */
+function notifyAnnouncer(sql: postgres.Sql): CommitAnnouncer {
+  return {
+    announce: async () => {
+      // The notice need not be durable, so its own commit does not wait for the disk.
+      await sql.unsafe(`SELECT pg_notify($1, $2), set_config('synchronous_commit', 'off', true)`, [OUTBOX_CHANNEL, '']);
+    },
+    // postgres.js listens on a connection of its own and, when it drops, reconnects and listens again (onListen).
+    follow: async (onCommit, onListen) => {
+      const { unlisten } = await sql.listen(OUTBOX_CHANNEL, () => onCommit(), onListen);
+      return unlisten;
+    },
+    close: async () => {},
+  };
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
@@ -19,10 +38,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     onnotice: () => {},
     prepare: true,
   });
-  // Nodes learn of outbox commits from a NOTIFY sent after the commit, one in flight at a time. A NOTIFY inside each
+  // Nodes learn of outbox commits from a notice sent after the commit, one in flight at a time. A NOTIFY inside each
   // writing transaction would serialise all their commits: PostgreSQL holds its notification queue lock across the
-  // commit's WAL flush, which halved write throughput here. The notice itself need not be durable, so its own commit
-  // does not wait for the disk.
+  // commit's WAL flush, which halved write throughput here.
+  const announcer = options.announcer ?? notifyAnnouncer(sql);
   let announcing = false;
   let announceAgain = false;
   const announce = (): void => {
@@ -31,8 +50,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       return;
     }
     announcing = true;
-    sql
-      .unsafe(`SELECT pg_notify($1, $2), set_config('synchronous_commit', 'off', true)`, [OUTBOX_CHANNEL, ''])
+    announcer
+      .announce()
       // A lost announcement only delays delivery until the followers' next poll.
       .catch(() => {})
       .finally(() => {
@@ -56,7 +75,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     },
   });
   const root = wrap(sql, announce);
-  await root.query('SELECT 1');
+  try {
+    await root.query('SELECT 1');
+  } catch (error) {
+    await announcer.close();
+    await sql.end({ timeout: 1 });
+    throw error;
+  }
   return {
     kind: 'postgres',
     query: root.query,
@@ -66,11 +91,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       if (logged) announce();
       return result;
     },
-    // postgres.js listens on a connection of its own and, when it drops, reconnects and listens again (onListen).
-    followOutbox: async (onCommit, onListen) => {
-      const { unlisten } = await sql.listen(OUTBOX_CHANNEL, () => onCommit(), onListen);
-      return unlisten;
+    followOutbox: (onCommit, onListen) => announcer.follow(onCommit, onListen),
+    close: async () => {
+      await announcer.close();
+      await sql.end({ timeout: 5 });
     },
-    close: () => sql.end({ timeout: 5 }),
   };
 }
