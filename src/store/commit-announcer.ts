@@ -1,6 +1,6 @@
 // How the nodes sharing a PostgreSQL database learn that outbox rows were committed: a notice, not the change itself
 // (each node reads the outbox). PostgreSQL's own NOTIFY by default; Redis pub/sub when configured, for deployments
-// whose database connections cannot LISTEN (a transaction-pooling PgBouncer) or that keep notices off the database.
+// whose database connections cannot LISTEN (a transaction-mode pooler) or that keep notices off the database.
 
 import { createClient, type RedisClientType } from '@redis/client';
 import type { Logger } from 'pino';
