@@ -2,7 +2,7 @@
 // the outbox lives in the database and moves in the transaction that queues the runs: a crash repeats or loses nothing.
 
 import type { Logger } from 'pino';
-import { Database, OutboxEvent, OutboxFollower, Sql, automationStore, newId, readOutbox } from '../store/index.js';
+import { Database, OutboxCursor, OutboxEvent, OutboxFollower, Sql, automationStore, newId, outboxHasChangesOf, readOutbox } from '../store/index.js';
 import type { AutomationCatalog } from './catalog.js';
 
 const BATCH = 500;
@@ -11,6 +11,8 @@ export const MAX_PAYLOAD_BYTES = 200 * 1024;
 
 export class Dispatcher {
   private readonly follower: OutboxFollower;
+  /** The cursor as this node last saw it (another node may have moved it on since: that only makes looks wider). */
+  private seenCursor: OutboxCursor = { last: 0, pending: new Map() };
 
   constructor(
     private readonly db: Database,
@@ -22,11 +24,16 @@ export class Dispatcher {
     /** Called after runs were queued, so this node's worker takes them at once. */
     private readonly onQueued: () => void,
   ) {
-    // Commit announcements wake the dispatcher only while an app has entity automations: otherwise each write would
-    // pay for a cursor transaction that queues nothing (on PGlite, in the same thread: writes ran at half speed).
-    // The poll still moves the cursor, so pruning is not held back, and reads the automations again: changes made
-    // just after an app's first entity automation is deployed are queued on that poll, none is missed.
-    this.follower = new OutboxFollower(db, { pollMs, read: () => this.queueRuns(), wantsAnnouncements: () => this.hasEntityAutomations() });
+    // A commit announcement leads to the cursor transaction only when a change some entity automation wants was
+    // committed: otherwise every write would pay for a transaction that queues nothing (on PGlite, in the same
+    // thread: writes ran at half speed). The poll still reads and moves the cursor, so pruning is not held back, and
+    // reloads the automations: changes made just after an automation is deployed are queued on that poll at the
+    // latest; none is missed.
+    this.follower = new OutboxFollower(db, {
+      pollMs,
+      read: (announcedOnly) => this.queueRuns(announcedOnly),
+      wantsAnnouncements: () => this.wantedKinds().length > 0,
+    });
   }
 
   async start(): Promise<void> {
@@ -38,17 +45,21 @@ export class Dispatcher {
     this.follower.wake();
   }
 
-  /** Whether an app of this node has entity automations (or is not loaded yet, so none can be ruled out). */
-  private hasEntityAutomations(): boolean {
-    return this.appIds().some((appId) => {
-      const loaded = this.catalog.loaded(appId);
-      return !loaded || loaded.automations.some((a) => a.automation.type === 'entity');
-    });
+  /** The changes (`appId:Entity:type`) the loaded entity automations of this node's apps fire on. */
+  private wantedKinds(): string[] {
+    const kinds = new Set<string>();
+    for (const appId of this.appIds()) {
+      for (const { automation } of this.catalog.loaded(appId)?.automations ?? []) {
+        if (automation.type === 'entity') automation.eventTypes.forEach((type) => kinds.add(`${appId}:${automation.entityName}:${type}`));
+      }
+    }
+    return [...kinds];
   }
 
-  private async queueRuns(): Promise<void> {
+  private async queueRuns(announcedOnly: boolean): Promise<void> {
     const appIds = new Set(this.appIds());
     try {
+      if (announcedOnly && !(await outboxHasChangesOf(this.db, this.seenCursor, this.wantedKinds()))) return;
       let more = true;
       while (more && !this.follower.closed) {
         await Promise.all([...appIds].map((appId) => this.catalog.forApp(appId)));
@@ -57,6 +68,7 @@ export class Dispatcher {
           batch.unknownApps.forEach((appId) => appIds.add(appId));
           continue;
         }
+        if (batch.saved) this.seenCursor = batch.saved;
         if (batch.queued > 0) this.onQueued();
         more = batch.more;
       }
@@ -67,7 +79,7 @@ export class Dispatcher {
   }
 
   /** One transaction: lock the cursor, read changes after it, queue their runs, move the cursor. */
-  private dispatchBatch(): Promise<{ queued: number; more: boolean; unknownApps: string[] }> {
+  private dispatchBatch(): Promise<{ queued: number; more: boolean; unknownApps: string[]; saved?: OutboxCursor }> {
     return this.db.transaction(async (tx) => {
       const cursor = await automationStore.lockAutomationCursor(tx);
       const before = cursorSignature(cursor);
@@ -78,7 +90,7 @@ export class Dispatcher {
       const runs = await this.match(tx, events);
       await automationStore.insertEntityRuns(tx, runs, MAX_PAYLOAD_BYTES);
       if (cursorSignature(cursor) !== before) await automationStore.saveAutomationCursor(tx, cursor);
-      return { queued: runs.length, more, unknownApps };
+      return { queued: runs.length, more, unknownApps, saved: cursor };
     });
   }
 

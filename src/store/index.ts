@@ -17,7 +17,7 @@ export { countAttempt, forgetAttempts, pruneAttempts } from './attempts.js';
 export type { CodePurpose } from './auth-codes.js';
 export { upsertApp } from './apps.js';
 export { newId, isId } from './ids.js';
-export { outboxCursor, readOutbox, pruneOutbox, keepOutboxPruned } from './outbox.js';
+export { outboxCursor, outboxHasChangesOf, readOutbox, pruneOutbox, keepOutboxPruned } from './outbox.js';
 export { OutboxFollower } from './outbox-follower.js';
 export type { OutboxEvent, OutboxCursor, ChangeType } from './outbox.js';
 export * as functionStore from './functions.js';

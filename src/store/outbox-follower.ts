@@ -6,8 +6,12 @@ import type { Database } from './database.js';
 
 export interface FollowerOptions {
   pollMs: number;
-  /** Reads everything committed so far. It handles its own failures: the next wake-up reads again. */
-  read: () => Promise<void>;
+  /**
+   * Reads everything committed so far. It handles its own failures: the next wake-up reads again. `announcedOnly`:
+   * only commit announcements asked for this read (not a poll, a (re)connection or a caller), so a reader may first
+   * check cheaply whether anything it cares about was committed and leave the rest to the poll.
+   */
+  read: (announcedOnly: boolean) => Promise<void>;
   /** Whether a commit announcement wakes the reader now; (re)connections and the poll always do. */
   wantsAnnouncements?: () => boolean;
   /** Announcements arriving during a read are read together this much later, so a burst costs a few reads. */
@@ -17,6 +21,8 @@ export interface FollowerOptions {
 export class OutboxFollower {
   private reading: Promise<void> | undefined;
   private readAgain = false;
+  /** Whether something other than an announcement asked for the next read. */
+  private fullReadWanted = true;
   private stopped = false;
   private stopListening: () => Promise<void> = async () => {};
   private poll: NodeJS.Timeout | undefined;
@@ -34,7 +40,7 @@ export class OutboxFollower {
     const { wantsAnnouncements = () => true } = this.options;
     this.stopListening = await this.db.followOutbox(
       () => {
-        if (wantsAnnouncements()) this.wake();
+        if (wantsAnnouncements()) this.wake(false);
       },
       () => this.wake(),
     );
@@ -42,9 +48,10 @@ export class OutboxFollower {
     this.poll.unref();
   }
 
-  /** Reads now, or once more after the read under way. */
-  wake(): void {
+  /** Reads now, or once more after the read under way; `full` unless only a commit announcement asks. */
+  wake(full = true): void {
     if (this.stopped) return;
+    if (full) this.fullReadWanted = true;
     if (this.reading) {
       this.readAgain = true;
       return;
@@ -64,7 +71,9 @@ export class OutboxFollower {
     do {
       if (this.readAgain && this.options.gatherMs) await new Promise((resolve) => setTimeout(resolve, this.options.gatherMs));
       this.readAgain = false;
-      await this.options.read();
+      const announcedOnly = !this.fullReadWanted;
+      this.fullReadWanted = false;
+      await this.options.read(announcedOnly);
     } while (this.readAgain && !this.stopped);
   }
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases, openTestDatabase } from '../../test/support/server.js';
 import { Database } from './database.js';
-import { OutboxCursor, outboxCursor, pruneOutbox, readOutbox } from './outbox.js';
+import { OutboxCursor, outboxCursor, outboxHasChangesOf, pruneOutbox, readOutbox } from './outbox.js';
 
 const APP = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 
@@ -64,6 +64,27 @@ describe.skipIf(!databases().includes('postgres'))('on postgres, reading the out
     const deadline = Date.now() + 5_000;
     while (cursor.pending.size > 0 && Date.now() < deadline) expect(await ids(cursor)).toEqual([]);
     expect(cursor.pending.size).toBe(0);
+  });
+
+  it('tells whether a change of given kinds follows a cursor, counting a late commit at a pending position', async () => {
+    const cursor = await outboxCursor(db);
+    const kinds = [`${APP}:Task:create`];
+    expect(await outboxHasChangesOf(db, cursor, kinds)).toBe(false);
+    await db.query(`INSERT INTO homebase.outbox (app_id, entity, record_id, type, data) VALUES ($1, 'Task', 'upd', 'update', '{}')`, [APP]);
+    await db.query(`INSERT INTO homebase.outbox (app_id, entity, record_id, type, data) VALUES ($1, 'Note', 'note', 'create', '{}')`, [APP]);
+    expect(await outboxHasChangesOf(db, cursor, kinds)).toBe(false);
+    expect(await outboxHasChangesOf(db, cursor, [`${APP}:Note:create`, `${APP}:Note:delete`])).toBe(true);
+    expect(await outboxHasChangesOf(db, cursor, [`bbbbbbbbbbbbbbbbbbbbbbbb:Note:create`])).toBe(false);
+    expect(await outboxHasChangesOf(db, cursor, [])).toBe(false);
+
+    const late = await openTransaction('late');
+    await change(db, 'early');
+    await readOutbox(db, cursor, 100);
+    expect(cursor.pending.size).toBe(1);
+    expect(await outboxHasChangesOf(db, cursor, kinds)).toBe(false);
+    await late.commit();
+    expect(await outboxHasChangesOf(db, cursor, kinds)).toBe(true);
+    expect(await outboxHasChangesOf(db, cursor, ["x' OR '1'='1"])).toBe(false);
   });
 
   it('reads in batches, in position order', async () => {

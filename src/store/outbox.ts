@@ -103,6 +103,22 @@ export async function readOutbox(db: Sql, cursor: OutboxCursor, limit: number): 
 }
 
 /**
+ * Whether a change after `cursor` (or at one of its pending positions) has one of the `kinds` (`appId:Entity:type`):
+ * a cheap look, without locks, before doing the work that reads and moves a cursor.
+ */
+export async function outboxHasChangesOf(db: Sql, cursor: OutboxCursor, kinds: string[]): Promise<boolean> {
+  if (kinds.length === 0) return false;
+  const rows = await db.query(
+    `SELECT 1 FROM homebase.outbox
+     WHERE (position > $1 OR position = ANY($2::text::bigint[]))
+       AND app_id || ':' || entity || ':' || type IN (SELECT jsonb_array_elements_text($3::text::jsonb))
+     LIMIT 1`,
+    [cursor.last, `{${[...cursor.pending.keys()].join(',')}}`, JSON.stringify(kinds)],
+  );
+  return rows.length > 0;
+}
+
+/**
  * Drops changes older than `retentionSeconds`. It walks positions from the oldest and stops at the first
  * recent row, so it needs no index on dates and never removes a change younger than the retention.
  */
